@@ -1,0 +1,64 @@
+# -*- coding: utf-8 -*-
+# Copyright: flint.smtp contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PRIVATE: the one argument spec of flint.smtp.send.
+
+The module, the action plugin and (through a unit test) the DOCUMENTATION block all use
+this spec, so an option cannot exist in one place and not the others.
+Do not use this from other collections: it may change in any release.
+"""
+
+from __future__ import annotations
+
+import copy
+
+__all__ = ["ARGUMENT_SPEC", "REQUIRED_TOGETHER", "FLINT_KEY_ALIASES", "argument_spec", "module_kwargs"]
+
+# Flint callers spelled these keys with hyphens; validate-modules refuses hyphenated names in a
+# spec, so the action plugin renames them before validation (see plugins/action/send.py).
+FLINT_KEY_ALIASES = {"content-type": "content_type"}
+
+ARGUMENT_SPEC = {
+    # Flint's inputs, same names.
+    "connector_name": {"type": "str", "default": "smtp"},
+    "target": {"type": "str", "required": True, "aliases": ["host"]},
+    "from": {"type": "str", "required": True},
+    "username": {"type": "str", "aliases": ["user_name"]},
+    "password": {"type": "str", "no_log": True},
+    "to": {"type": "list", "elements": "str", "required": True},
+    "cc": {"type": "list", "elements": "str", "default": []},
+    "bcc": {"type": "list", "elements": "str", "default": []},
+    "subject": {"type": "str", "default": ""},
+    "body": {"type": "str", "default": ""},
+    "attachments": {"type": "list", "elements": "path", "default": []},
+    "content_type": {"type": "str", "default": "text/plain", "choices": ["text/plain", "text/html"]},
+    "timeout": {"type": "int", "default": 60000},
+    # Our additions: Flint hard-coded port 587 and had no TLS settings.
+    "port": {"type": "int", "default": 587},
+    "security": {"type": "str", "choices": ["starttls", "tls", "none"]},
+    "validate_certs": {"type": "bool", "default": True},
+    "ca_path": {"type": "path"},
+    "allow_plaintext_auth": {"type": "bool", "default": False},
+    "ehlo_name": {"type": "str"},
+    "max_attachment_size_mb": {"type": "int", "default": 10},
+    "on_refused": {"type": "str", "default": "fail", "choices": ["fail", "warn"]},
+    "check_connection": {"type": "bool", "default": False},
+    "save_eml": {"type": "path"},
+    "deliver": {"type": "bool", "default": True},
+    "send_from": {"type": "str", "default": "auto", "choices": ["auto", "controller", "target"]},
+}
+
+REQUIRED_TOGETHER = [["username", "password"]]
+
+
+def argument_spec():
+    """Return a fresh copy: AnsibleModule and the validator mutate what they are given."""
+    return copy.deepcopy(ARGUMENT_SPEC)
+
+
+def module_kwargs():
+    """Keyword arguments for AnsibleModule and ArgumentSpecValidator alike."""
+    return {
+        "argument_spec": argument_spec(),
+        "required_together": copy.deepcopy(REQUIRED_TOGETHER),
+    }
