@@ -1,0 +1,102 @@
+# -*- coding: utf-8 -*-
+# Copyright: flint.smtp contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin for flint.smtp.send: send from the controller in-process, or run the module on the host.
+
+Arguments are validated here with the module's own spec before either path runs, so bad
+input gives the same Flint-shaped failure on both, and nothing is copied to a host for it.
+"""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleError
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.flint.smtp.plugins.module_utils._errors import EXIT_INPUT
+from ansible_collections.flint.smtp.plugins.module_utils._result import JobInfo, flint_result
+from ansible_collections.flint.smtp.plugins.module_utils._send import run
+from ansible_collections.flint.smtp.plugins.plugin_utils._task_args import (
+    rename_flint_keys,
+    scrub,
+    secret_values,
+    validate,
+)
+
+MODULE = "flint.smtp.send"
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _supports_check_mode = True
+    _supports_async = True
+
+    def run(self, tmp=None, task_vars=None):
+        super(ActionModule, self).run(tmp, task_vars)
+        del tmp
+        task_vars = task_vars or {}
+        job = JobInfo.from_vars(task_vars)
+        args, error = rename_flint_keys(self._task.args)
+        secrets = secret_values(args)
+        params = None
+        if error is None:
+            params, error = validate(args)
+        if error is not None:
+            return scrub(self._input_failure(job, args, "Invalid options for %s: %s" % (MODULE, error)), secrets)
+
+        if self._where(params["send_from"]) == "controller":
+            result = self._send_here(params, job)
+        else:
+            result = self._send_on_target(args, job, task_vars, params["timeout"])
+        return scrub(result, secrets)
+
+    def _where(self, send_from):
+        if send_from != "auto":
+            return send_from
+        if self._task.async_val:
+            return "target"
+        local = getattr(self._connection, "transport", None) == "local"
+        return "controller" if local and not self._play_context.become else "target"
+
+    def _send_here(self, params, job):
+        warnings = []
+        params = dict(params, attachments=[self._controller_path(path) for path in params["attachments"]])
+        result = run(params, check_mode=bool(self._task.check_mode), warn=warnings.append, job=job,
+                     send_from="controller")
+        if warnings:
+            result["warnings"] = warnings
+        return result
+
+    def _controller_path(self, path):
+        """Relative attachment paths are looked up like copy's src (role files/, playbook dir)."""
+        if path.startswith("/"):
+            return path
+        try:
+            return self._find_needle("files", path)
+        except AnsibleError:
+            return path  # the core reports it as missing, with the path the user wrote
+
+    def _send_on_target(self, args, job, task_vars, timeout_ms):
+        args = dict(args, send_from="target")
+        result = self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars,
+                                      wrap_async=self._task.async_val)
+        if self._task.async_val and "ansible_job_id" in result:
+            return result
+        meta = result.get("meta")
+        if not isinstance(meta, dict):
+            # The module never ran (no Python on the host, a crash): still answer in Flint's shape.
+            text = result.get("msg") or "the module failed on the managed host without a result"
+            shaped = dict(result)
+            shaped.update(flint_result(job, EXIT_INPUT, text, timeout_ms))
+            shaped.update(failed=True, msg=text, phase="internal", send_from="target")
+            return shaped
+        # The job and the user are the controller's (or AWX's), not the managed host's login.
+        meta["job-id"] = job.job_id
+        meta["username"] = job.username
+        return result
+
+    def _input_failure(self, job, args, text):
+        timeout = args.get("timeout", 60000)
+        result = flint_result(job, EXIT_INPUT, text, timeout if isinstance(timeout, int) else 60000)
+        result.update(failed=True, changed=False, msg=text, phase="input",
+                      connector_name=args.get("connector_name", "smtp"))
+        return result

@@ -1,0 +1,71 @@
+# -*- coding: utf-8 -*-
+# Copyright: flint.smtp contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# PRIVATE: the SMTP server options shared by this collection's modules. Do not use this
+# from other collections. Must match plugins/module_utils/_argspec.py (a unit test checks).
+
+from __future__ import annotations
+
+
+class ModuleDocFragment(object):
+    DOCUMENTATION = r"""
+options:
+  target:
+    description:
+      - Host name or IP address of the SMTP server (Flint's O(target)).
+    type: str
+    required: true
+    aliases: [host]
+  port:
+    description:
+      - TCP port of the SMTP server. Flint always used 587.
+    type: int
+    default: 587
+  security:
+    description:
+      - How the connection is protected.
+      - V(starttls) connects in plain text and upgrades with STARTTLS before anything else is sent;
+        a server that does not offer STARTTLS is an error, never a silent plain-text send.
+      - V(tls) is implicit TLS from the first byte (usually port 465).
+      - V(none) sends in plain text. With credentials this is refused unless the server is on
+        loopback or O(allow_plaintext_auth=true).
+      - When not set, V(tls) if O(port=465), else V(starttls).
+    type: str
+    choices: [starttls, tls, none]
+  validate_certs:
+    description:
+      - Verify the server certificate chain and that it names O(target), for both STARTTLS and
+        implicit TLS.
+      - Only set to V(false) for a lab server; prefer O(ca_path) for a private CA.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - PEM file (or directory of hashed certificates) of the CA(s) to trust instead of the system store.
+    type: path
+  allow_plaintext_auth:
+    description:
+      - Allow sending O(username) and O(password) over an unencrypted connection to a server
+        that is not on loopback. Off by default because anyone on the path can read them.
+    type: bool
+    default: false
+  username:
+    description:
+      - User name for SMTP AUTH. O(user_name) is what the real Flint flintbit read.
+      - Leave O(username) and O(password) both unset for an unauthenticated relay.
+    type: str
+    aliases: [user_name]
+  password:
+    description:
+      - Password for SMTP AUTH. Never shown in results, warnings, errors or logs.
+    type: str
+  timeout:
+    description:
+      - Time limit in milliseconds, as in Flint, for connecting and for each SMTP step.
+    type: int
+    default: 60000
+  ehlo_name:
+    description:
+      - Host name to announce in EHLO. Defaults to this machine's host name (without a DNS lookup).
+    type: str
+"""

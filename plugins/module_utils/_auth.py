@@ -1,0 +1,75 @@
+# -*- coding: utf-8 -*-
+# Copyright: flint.smtp contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PRIVATE: SMTP authentication methods. Do not use this from other collections.
+
+One small class per method: ``validate()`` runs before any connection, ``authenticate()``
+runs on an open, encrypted session. XOAUTH2 will be another class with the same shape.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+
+from ._errors import InputError
+
+__all__ = ["PasswordAuth", "select_auth", "check_plaintext_auth"]
+
+
+class PasswordAuth(object):
+    """AUTH with a user name and password; smtplib picks CRAM-MD5, PLAIN or LOGIN."""
+
+    name = "password"
+
+    def __init__(self, username, password):
+        self.username = username
+        self._password = password
+
+    def validate(self):
+        if not self.username or self._password is None or self._password == "":
+            raise InputError("username and password must be given together, and neither may be empty")
+
+    def authenticate(self, smtp):
+        smtp.login(self.username, self._password)
+
+    def __repr__(self):
+        # Never let a secret reach a log line through repr().
+        return "PasswordAuth(username=%r)" % self.username
+
+
+def select_auth(params):
+    """The auth method the task asks for, or None for an unauthenticated relay."""
+    if params.get("username") is None and params.get("password") is None:
+        return None
+    auth = PasswordAuth(params.get("username"), params.get("password"))
+    auth.validate()
+    return auth
+
+
+def _is_loopback(host):
+    """True when every address the name resolves to is a loopback address.
+
+    Only a DNS or hosts-file lookup: no connection is opened.
+    """
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except (socket.gaierror, UnicodeError):
+        return False
+    addresses = {info[4][0].split("%", 1)[0] for info in infos}
+    return bool(addresses) and all(ipaddress.ip_address(addr).is_loopback for addr in addresses)
+
+
+def check_plaintext_auth(auth, security, host, allowed):
+    """Refuse to send credentials in clear text to anything but this machine."""
+    if auth is None or security != "none" or allowed:
+        return
+    if not _is_loopback(host):
+        raise InputError(
+            "refusing to send the password for %s to %s without TLS: use security: starttls or tls, "
+            "or set allow_plaintext_auth: true if the network path is trusted" % (auth.username, host)
+        )

@@ -1,0 +1,117 @@
+# -*- coding: utf-8 -*-
+# Copyright: flint.smtp contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PRIVATE: building the message and its envelope. Do not use this from other collections.
+
+Everything here happens before a connection is opened: a message that cannot be built
+fails the task without touching the server, so nothing is ever half-sent.
+"""
+
+from __future__ import annotations
+
+import datetime
+import email.policy
+import os
+import re
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+from ._addresses import envelope_recipients, parse_mailbox, parse_mailboxes
+from ._attachments import check_attachments, split_paths
+from ._errors import InputError
+
+__all__ = ["PreparedMessage", "prepare_message"]
+
+_LINE_BREAKS = re.compile(r"[\r\n]+\s*")
+
+
+class PreparedMessage(object):
+    """The exact bytes to send and the envelope that goes with them."""
+
+    def __init__(self, sender, recipients, data, message_id, smtputf8, attachments):
+        self.sender = sender
+        self.recipients = recipients
+        self.data = data
+        self.message_id = message_id
+        self.smtputf8 = smtputf8
+        self.attachments = attachments
+
+    @property
+    def size(self):
+        return len(self.data)
+
+    def summary(self):
+        return {
+            "from": self.sender,
+            "recipients": list(self.recipients),
+            "size": self.size,
+            "message_id": self.message_id,
+            "attachments": [item.summary() for item in self.attachments],
+        }
+
+    def save(self, path):
+        """Write the exact bytes a server would get, readable by the owner only."""
+        directory = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(directory):
+            raise InputError("save_eml: directory %s does not exist" % directory)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(self.data)
+
+
+def _header_address(mailbox):
+    return Address(display_name=mailbox.name, username=mailbox.local, domain=mailbox.domain)
+
+
+def _one_line(text):
+    # Subjects often come from templates or lookups with a trailing newline; a line break
+    # in a header would be refused (or worse, inject headers), so fold it to a space.
+    return _LINE_BREAKS.sub(" ", text).strip()
+
+
+def prepare_message(params, now=None):
+    """Validate the addresses and attachments in ``params`` and render the message.
+
+    ``params`` uses the option names of the argument spec. Raises InputError.
+    """
+    sender = parse_mailbox(params["from"].strip(), "from") if params.get("from") else None
+    if sender is None:
+        raise InputError("from: a sender address is required")
+    to = parse_mailboxes(params.get("to"), "to")
+    cc = parse_mailboxes(params.get("cc"), "cc")
+    bcc = parse_mailboxes(params.get("bcc"), "bcc")
+    if not (to or cc or bcc):
+        raise InputError("to: at least one recipient address is required")
+    attachments = check_attachments(split_paths(params.get("attachments")),
+                                    params.get("max_attachment_size_mb", 10))
+
+    everyone = [sender] + to + cc + bcc
+    smtputf8 = any(mailbox.needs_smtputf8 for mailbox in everyone)
+    policy = email.policy.SMTPUTF8 if smtputf8 else email.policy.SMTP
+
+    msg = EmailMessage(policy=policy)
+    msg["From"] = _header_address(sender)
+    if to:
+        msg["To"] = [_header_address(mailbox) for mailbox in to]
+    if cc:
+        msg["Cc"] = [_header_address(mailbox) for mailbox in cc]
+    # Bcc recipients are only ever in the envelope: no header names them.
+    msg["Subject"] = _one_line(params.get("subject") or "")
+    msg["Date"] = format_datetime(now or datetime.datetime.now(datetime.timezone.utc))
+    # make_msgid() without a domain calls socket.getfqdn(), which can stall for seconds
+    # where DNS is broken; the sender's domain is what receivers expect anyway.
+    message_id = make_msgid(domain=sender.domain)
+    msg["Message-ID"] = message_id
+
+    subtype = "html" if params.get("content_type") == "text/html" else "plain"
+    msg.set_content(params.get("body") or "", subtype=subtype)
+    for item in attachments:
+        try:
+            content = item.read()
+        except OSError as exc:
+            raise InputError("attachment %s cannot be read: %s" % (item.path, exc.strerror or exc))
+        msg.add_attachment(content, maintype=item.maintype, subtype=item.subtype, filename=item.filename)
+
+    data = msg.as_bytes(policy=policy)
+    return PreparedMessage(sender.addr, envelope_recipients(to, cc, bcc), data, message_id, smtputf8, attachments)

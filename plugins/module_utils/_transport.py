@@ -1,0 +1,217 @@
+# -*- coding: utf-8 -*-
+# Copyright: flint.smtp contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PRIVATE: one SMTP session, phase by phase. Do not use this from other collections.
+
+Every smtplib, socket and ssl exception is turned into a DeliveryError that names the
+server, the phase, the server's code and text, and what to try next.
+``sent`` on the error is False until DATA has been accepted for at least one recipient,
+which is what a future retry must look at to never send a mail twice.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+import ssl
+
+from ._errors import DeliveryError
+
+__all__ = ["SmtpSession"]
+
+
+def _text(value):
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+class SmtpSession(object):
+    """Connect, secure, authenticate, send, quit; each step raises DeliveryError."""
+
+    def __init__(self, host, port, security, timeout_ms, context, ehlo_name=None):
+        self.host = host
+        self.port = port
+        self.security = security
+        self.timeout = timeout_ms / 1000.0
+        self.context = context
+        self.ehlo_name = ehlo_name
+        self.smtp = None
+        self.tls_version = None
+        self.authenticated = False
+
+    @property
+    def where(self):
+        host = "[%s]" % self.host if ":" in self.host else self.host
+        return "%s:%d" % (host, self.port)
+
+    def info(self):
+        return {"host": self.host, "port": self.port, "security": self.security,
+                "tls_version": self.tls_version, "authenticated": self.authenticated}
+
+    # -- errors -------------------------------------------------------------
+
+    def _fail(self, phase, what, hint="", code=None, text=None, sent=False):
+        said = " (server said %s %s)" % (code, text) if code is not None else ""
+        message = "SMTP %s failed at %s: %s%s.%s" % (phase, self.where, what, said, " " + hint if hint else "")
+        return DeliveryError(message, phase=phase, host=self.host, port=self.port,
+                             smtp_code=code, smtp_text=text, sent=sent)
+
+    def _translate(self, phase, exc):
+        """Map an exception raised during ``phase`` to a DeliveryError."""
+        timeout = "%gs" % self.timeout
+        if isinstance(exc, smtplib.SMTPResponseException):
+            code, text = exc.smtp_code, _text(exc.smtp_error)
+            if isinstance(exc, smtplib.SMTPAuthenticationError):
+                return self._fail(phase, "the server rejected the credentials", "Check username and password; "
+                                  "providers such as Gmail and Microsoft 365 need an app password or OAuth2.",
+                                  code, text)
+            return self._fail(phase, "the server refused", _hint_for_code(code), code, text)
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            return self._fail(phase, "the server certificate was not accepted: %s" % exc.verify_message,
+                              "Set ca_path to the CA that signed it (or, for a lab server only, "
+                              "validate_certs: false).")
+        if isinstance(exc, ssl.SSLError):
+            hint = ""
+            if "WRONG_VERSION_NUMBER" in str(exc) or "record layer" in str(exc):
+                hint = ("The port does not speak TLS at connect time: use security: starttls for "
+                        "port 587/25, security: tls for port 465.")
+            return self._fail(phase, "TLS handshake error: %s" % (exc.reason or exc), hint)
+        if isinstance(exc, (socket.timeout, TimeoutError)):
+            return self._fail(phase, "no answer within %s" % timeout,
+                              "Check that the host and port are right and reachable, or raise timeout (ms).")
+        if isinstance(exc, ConnectionRefusedError):
+            return self._fail(phase, "connection refused",
+                              "Is an SMTP server listening on that port? Check target and port.")
+        if isinstance(exc, socket.gaierror):
+            return self._fail(phase, "cannot resolve host name %s (%s)" % (self.host, exc.strerror),
+                              "Check target.")
+        if isinstance(exc, smtplib.SMTPServerDisconnected):
+            return self._fail(phase, "the server closed the connection (%s)" % (exc or "no reason given"),
+                              "If the port expects implicit TLS use security: tls; otherwise see the "
+                              "server's log.")
+        if isinstance(exc, smtplib.SMTPNotSupportedError):
+            return self._fail(phase, str(exc))
+        if isinstance(exc, OSError):
+            return self._fail(phase, exc.strerror or str(exc) or type(exc).__name__,
+                              "Check the network path to the server.")
+        return None
+
+    def _step(self, phase, func, *args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except (smtplib.SMTPException, OSError) as exc:
+            error = self._translate(phase, exc)
+            if error is None:
+                raise
+            raise error
+
+    # -- phases -------------------------------------------------------------
+
+    def open(self):
+        """Connect and, as configured, upgrade to TLS; leaves an EHLO'd session."""
+        local = self.ehlo_name or socket.gethostname()
+        if self.security == "tls":
+            self.smtp = smtplib.SMTP_SSL(local_hostname=local, timeout=self.timeout, context=self.context)
+        else:
+            self.smtp = smtplib.SMTP(local_hostname=local, timeout=self.timeout)
+        self._step("connect", self.smtp.connect, self.host, self.port)
+        self._step("ehlo", self.smtp.ehlo_or_helo_if_needed)
+        if self.security == "starttls":
+            if not self.smtp.has_extn("starttls"):
+                raise self._fail("starttls", "the server does not offer STARTTLS, and security is starttls",
+                                 "Nothing was sent in clear text. Use the server's TLS port with security: tls, "
+                                 "or security: none if plain SMTP is really intended.")
+            code, text = self._step("starttls", self.smtp.starttls, context=self.context)
+            if code != 220:
+                raise self._fail("starttls", "the server refused STARTTLS", code=code, text=_text(text))
+            self._step("ehlo", self.smtp.ehlo_or_helo_if_needed)
+        sock = self.smtp.sock
+        if isinstance(sock, ssl.SSLSocket):
+            self.tls_version = sock.version()
+
+    def authenticate(self, auth):
+        if not self.smtp.has_extn("auth"):
+            raise self._fail("auth", "the server does not offer AUTH, but username and password were given",
+                             "Leave username/password out for an unauthenticated relay, or check that "
+                             "this is the submission port (587/465).")
+        self._step("auth", auth.authenticate, self.smtp)
+        self.authenticated = True
+
+    def send(self, message, on_refused="fail"):
+        """MAIL, RCPT for each recipient, DATA. Returns (accepted, refused).
+
+        Unlike smtplib.sendmail(), a partly refused envelope is reset before DATA when
+        ``on_refused`` is fail, so nobody gets a mail the task reports as failed.
+        """
+        smtp = self.smtp
+        options = []
+        if smtp.has_extn("size"):
+            options.append("SIZE=%d" % message.size)
+        if message.smtputf8:
+            if not smtp.has_extn("smtputf8"):
+                raise self._fail("mail", "an address is not ASCII and the server does not offer SMTPUTF8",
+                                 "Use ASCII addresses with this server.")
+            options += ["SMTPUTF8", "BODY=8BITMIME"]
+        elif smtp.has_extn("8bitmime"):
+            options.append("BODY=8BITMIME")
+
+        code, text = self._step("mail", smtp.mail, message.sender, options)
+        if code != 250:
+            raise self._fail("mail", "the sender %s was refused" % message.sender,
+                             _hint_for_code(code), code, _text(text))
+        accepted, refused = [], {}
+        for rcpt in message.recipients:
+            code, text = self._step("rcpt", smtp.rcpt, rcpt)
+            if code in (250, 251):
+                accepted.append(rcpt)
+            else:
+                refused[rcpt] = {"code": code, "text": _text(text)}
+        if refused and (on_refused == "fail" or not accepted):
+            self._reset()
+            first = sorted(refused.items())[0]
+            raise self._fail("rcpt", "%d of %d recipients refused (%s); the message was not sent to anyone"
+                             % (len(refused), len(message.recipients), ", ".join(sorted(refused))),
+                             _hint_for_code(first[1]["code"]) or "Set on_refused: warn to send to the others.",
+                             first[1]["code"], first[1]["text"])
+        try:
+            code, text = smtp.data(message.data)
+        except smtplib.SMTPDataError as exc:
+            raise self._fail("data", "the server refused the message", _hint_for_code(exc.smtp_code),
+                             exc.smtp_code, _text(exc.smtp_error))
+        except (smtplib.SMTPException, OSError) as exc:
+            # The server may or may not have queued it: report that honestly.
+            error = self._translate("data", exc) or self._fail("data", str(exc))
+            error.details["sent"] = None
+            error.message += " The server may or may not have accepted the message."
+            error.args = (error.message,)
+            raise error
+        if code != 250:
+            raise self._fail("data", "the server refused the message", _hint_for_code(code), code, _text(text))
+        return accepted, refused
+
+    def _reset(self):
+        try:
+            self.smtp.rset()
+        except (smtplib.SMTPException, OSError):
+            pass
+
+    def close(self):
+        """QUIT politely; the message is already accepted, so errors here do not matter."""
+        if self.smtp is None:
+            return
+        try:
+            self.smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            self.smtp.close()
+        self.smtp = None
+
+
+def _hint_for_code(code):
+    if code is None:
+        return ""
+    if 400 <= code < 500:
+        return "This is a temporary refusal: trying again later may work."
+    if 500 <= code < 600:
+        return "This is a permanent refusal: check the addresses and the server's relay policy."
+    return ""

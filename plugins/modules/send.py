@@ -1,0 +1,387 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: flint.smtp contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: send
+short_description: Send an e-mail over SMTP, as Flint's smtp.rb flintbit did
+version_added: 0.1.0
+description:
+  - Sends one e-mail with Python's C(smtplib), taking the inputs of the Flint flintbit
+    C(flint-util:smtp:operation:smtp.rb) and returning its JSON shape (RV(meta), RV(output)).
+  - Secure by default. STARTTLS is required on port 587 and implicit TLS is used on 465. Certificates
+    are verified, and a password is never sent in clear text to a host other than loopback.
+  - Everything is checked before a connection is opened. This covers addresses, attachment files and
+    sizes, and TLS and auth settings. If any recipient is refused, the envelope is reset before DATA,
+    so nobody gets a mail that the task reports as failed (see O(on_refused)).
+  - It can send from the controller or from the managed host, see O(send_from). A same-name action plugin
+    makes that choice. On the controller it sends in-process and no module is copied to a host.
+  - Sending from the controller happens once per host in the play. Use C(run_once) for one mail.
+author:
+  - flint.smtp contributors
+extends_documentation_fragment:
+  - flint.smtp._connection
+attributes:
+  check_mode:
+    support: full
+    description:
+      - Builds and checks the whole message and reports what would be sent; sends nothing.
+      - With O(check_connection=true) it also connects, negotiates TLS and logs in, then quits.
+  diff_mode:
+    support: none
+  action:
+    support: full
+    description: An action plugin decides whether to send from the controller or the managed host.
+  async:
+    support: partial
+    description: Async tasks always send from the managed host.
+  action_group:
+    support: full
+    membership: [flint.smtp.smtp]
+  platform:
+    support: full
+    platforms: posix
+options:
+  connector_name:
+    description:
+      - Name of the Flint connector. Accepted and echoed in the result so that Flint inputs work unchanged.
+    type: str
+    default: smtp
+  from:
+    description:
+      - Sender address. A display name is allowed, for example V(Ops <ops@example.com>).
+    type: str
+    required: true
+  to:
+    description:
+      - Recipients, as a list or as one comma-separated string the way Flint sent it
+        (V(a@example.com, b@example.com)). Surrounding whitespace is trimmed and display names are allowed.
+    type: list
+    elements: str
+    required: true
+  cc:
+    description:
+      - Copy recipients, in the same forms as O(to). They are visible to everyone.
+    type: list
+    elements: str
+    default: []
+  bcc:
+    description:
+      - Blind copy recipients, in the same forms as O(to). They get the mail, but no header names them.
+    type: list
+    elements: str
+    default: []
+  subject:
+    description:
+      - Subject line. Line breaks, for example from a template, are folded into spaces.
+    type: str
+    default: ""
+  body:
+    description:
+      - Message text. See O(content_type).
+    type: str
+    default: ""
+  content_type:
+    description:
+      - Type of O(body). Flint callers wrote C(content-type), and that spelling is accepted too.
+    type: str
+    default: text/plain
+    choices: [text/plain, text/html]
+  attachments:
+    description:
+      - Files to attach, as a list or as one comma-separated string (Flint's form).
+      - The paths are on the host that sends, see O(send_from). On the controller a relative path is looked up
+        like the C(src) of M(ansible.builtin.copy) (role C(files/), playbook directory).
+      - Every file is checked before connecting. It must exist, be readable and be within O(max_attachment_size_mb).
+    type: list
+    elements: path
+    default: []
+  max_attachment_size_mb:
+    description:
+      - Largest size allowed for each attachment, in MB. Flint documented 10 MB. V(0) means no limit.
+    type: int
+    default: 10
+  on_refused:
+    description:
+      - What to do when the server refuses some of the recipients.
+      - V(fail) resets the envelope before DATA, so nobody gets the mail and the task fails.
+      - V(warn) sends to the accepted recipients and warns about the rest. If every recipient is refused,
+        the task still fails.
+    type: str
+    default: fail
+    choices: [fail, warn]
+  check_connection:
+    description:
+      - In check mode, also connect, negotiate TLS and authenticate, then quit without sending.
+        Use this to test credentials.
+    type: bool
+    default: false
+  save_eml:
+    description:
+      - Write the exact message (the bytes a server would get) to this path as an C(.eml) file, readable only
+        by its owner. Bcc recipients are not in it, because they are only in the envelope.
+      - Works in check mode and with O(deliver=false) for a preview.
+    type: path
+  deliver:
+    description:
+      - Set to V(false) to build the message (and save it with O(save_eml)) without sending it.
+    type: bool
+    default: true
+  send_from:
+    description:
+      - Where the SMTP connection is opened from.
+      - V(controller) sends in-process on the Ansible controller (in AWX, the execution environment).
+        No module is copied to the host, and attachment paths are on the controller.
+      - V(target) runs the module on the managed host. Attachment paths are on that host.
+      - V(auto) uses the controller when the task's connection is local (C(delegate_to: localhost),
+        C(connection: local)) and no become is in effect, else the target.
+    type: str
+    default: auto
+    choices: [auto, controller, target]
+notes:
+  - Flint read O(username) as C(user_name), and both spellings work. Flint hard-coded port 587 and had no TLS
+    options. O(port), O(security), O(validate_certs), O(ca_path) and the other options after O(content_type)
+    are additions of this collection.
+  - Put the server settings once in C(module_defaults) with the group C(group/flint.smtp.smtp).
+  - When run from AWX, RV(meta.job-id) is built from the AWX job id, and RV(meta.username) is the AWX user who
+    launched the job.
+seealso:
+  - name: Flint SMTP operation
+    description: The original flintbit whose inputs and output this module keeps.
+    link: https://docs.getflint.io/
+"""
+
+EXAMPLES = r"""
+- name: Send the Flint sample input, securely (STARTTLS on 587)
+  flint.smtp.send:
+    connector_name: smtp
+    target: smtp.gmail.com
+    from: anurag.dubey@infiverve.com
+    username: "{{ smtp_user }}"
+    password: "{{ smtp_password }}"
+    to: pratap.patil@infiverve.com
+    cc: pratap.patil@infiverve.com
+    bcc: pratap.patil@infiverve.com
+    subject: "Testing SMTP connector "
+    body: " Hello ... "
+    attachments: /home/anurag/anu.txt
+  delegate_to: localhost
+  run_once: true
+
+- name: Server settings once, for every send in the play
+  module_defaults:
+    group/flint.smtp.smtp:
+      target: mail.example.com
+      port: 465
+      username: alerts
+      password: "{{ vault_smtp_password }}"
+  block:
+    - name: HTML report to several people, Flint-style comma-separated recipients
+      flint.smtp.send:
+        from: "Ops <ops@example.com>"
+        to: "oncall@example.com, lead@example.com"
+        subject: "Nightly report for {{ inventory_hostname }}"
+        content_type: text/html
+        body: "<h1>All green</h1>"
+      register: mail
+
+    - name: Show the Flint-shaped result
+      ansible.builtin.debug:
+        var: mail.meta
+
+- name: Send from the managed host, attaching a log that lives there
+  flint.smtp.send:
+    target: relay.internal.example.com
+    port: 25
+    security: starttls
+    from: "{{ inventory_hostname }}@example.com"
+    to: [ops@example.com]
+    subject: "Log of {{ inventory_hostname }}"
+    attachments: [/var/log/app/last-run.log]
+    send_from: target
+
+- name: Test the credentials without sending (run with --check)
+  flint.smtp.send:
+    target: smtp.office365.com
+    from: ops@example.com
+    to: ops@example.com
+    username: ops@example.com
+    password: "{{ vault_smtp_password }}"
+    check_connection: true
+  check_mode: true
+  delegate_to: localhost
+
+- name: Preview the exact message without sending it
+  flint.smtp.send:
+    target: localhost
+    from: ops@example.com
+    to: ops@example.com
+    subject: Preview
+    body: Hello
+    save_eml: /tmp/preview.eml
+    deliver: false
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+meta:
+  description: Flint's job metadata.
+  returned: always
+  type: dict
+  contains:
+    job-id:
+      description: C(job-) and a UUID4. From AWX, C(job-awx-<awx job id>-<uuid4>).
+      type: str
+      sample: job-2c30b9ff-2bf0-44bb-b4f8-63941503cc17
+    exit-code:
+      description:
+        - V(0) on success.
+        - V(-1) when the SMTP server, the connection, TLS or authentication failed.
+        - V(1) on bad input or an unexpected error.
+      type: int
+      sample: 0
+    context:
+      description: The Flint flintbit this replaces.
+      type: str
+      sample: flint-util:smtp:operation:smtp.rb
+    message:
+      description: V(success) or the error text.
+      type: str
+      sample: success
+    timeout:
+      description: The timeout in milliseconds.
+      type: int
+      sample: 60000
+    timestamp:
+      description: When the job ended, in milliseconds since the epoch.
+      type: int
+      sample: 1469599876012
+    status:
+      description: Always V(complete).
+      type: str
+      sample: complete
+    content-type:
+      description: Always V(application/json).
+      type: str
+      sample: application/json
+    username:
+      description: The AWX user who launched the job, else the login user on the controller.
+      type: str
+      sample: admin
+output:
+  description: Flint's output.
+  returned: always
+  type: dict
+  contains:
+    result:
+      description: V(success), or the error text.
+      type: str
+      sample: success
+  sample: {"result": "success"}
+rc:
+  description: The same as RV(meta.exit-code).
+  returned: always
+  type: int
+  sample: 0
+msg:
+  description: A one-line summary. On failure it gives host:port, the SMTP phase, the server's code and text, and what to do.
+  returned: always
+  type: str
+  sample: "SMTP auth failed at smtp.example.com:587: the server rejected the credentials (server said 535 5.7.8 Authentication credentials invalid). Check username and password; ..."
+phase:
+  description: The step that failed, one of V(input), V(connect), V(ehlo), V(starttls), V(auth), V(mail), V(rcpt), V(data), V(internal).
+  returned: failure
+  type: str
+  sample: auth
+smtp_code:
+  description: The server's reply code for the failing step, when there was one.
+  returned: failure, when the server answered
+  type: int
+  sample: 535
+smtp_text:
+  description: The server's reply text for the failing step.
+  returned: failure, when the server answered
+  type: str
+  sample: 5.7.8 Authentication credentials invalid
+sent:
+  description:
+    - V(false) when nobody got the message.
+    - V(null) when the connection broke during DATA and the server may have queued it.
+  returned: failure, after a connection was opened
+  type: bool
+  sample: false
+message_id:
+  description: The Message-ID header of the message.
+  returned: when the message could be built
+  type: str
+  sample: "<170000000000.12345.678@example.com>"
+recipients:
+  description: Every envelope recipient (To, Cc and Bcc), each once.
+  returned: when the message could be built
+  type: list
+  elements: str
+  sample: [oncall@example.com, audit@example.com]
+accepted:
+  description: Recipients the server accepted. This is empty in check mode.
+  returned: when the message could be built
+  type: list
+  elements: str
+  sample: [oncall@example.com]
+refused:
+  description: Recipients the server refused, with its code and text. Only non-empty with O(on_refused=warn).
+  returned: when the message could be built
+  type: dict
+  sample: {"nobody@example.com": {"code": 550, "text": "5.1.1 User unknown"}}
+size:
+  description: Size of the message in bytes, as sent.
+  returned: when the message could be built
+  type: int
+  sample: 2048
+attachments:
+  description: The attached files.
+  returned: when the message could be built
+  type: list
+  elements: dict
+  sample: [{"path": "/tmp/report.txt", "filename": "report.txt", "size": 120, "content_type": "text/plain"}]
+eml_path:
+  description: Where the message was saved, see O(save_eml).
+  returned: when O(save_eml) is set
+  type: str
+  sample: /tmp/preview.eml
+session:
+  description: How the SMTP session went.
+  returned: when the message could be built
+  type: dict
+  sample: {"host": "smtp.example.com", "port": 587, "security": "starttls", "tls_version": "TLSv1.3", "authenticated": true}
+send_from:
+  description: Where the mail was sent from, V(controller) or V(target).
+  returned: always
+  type: str
+  sample: controller
+connector_name:
+  description: The O(connector_name) given.
+  returned: always
+  type: str
+  sample: smtp
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.flint.smtp.plugins.module_utils._argspec import module_kwargs
+from ansible_collections.flint.smtp.plugins.module_utils._result import JobInfo
+from ansible_collections.flint.smtp.plugins.module_utils._send import run
+
+
+def main():
+    module = AnsibleModule(supports_check_mode=True, **module_kwargs())
+    result = run(module.params, check_mode=module.check_mode, warn=module.warn, job=JobInfo(), send_from="target")
+    if result.get("failed"):
+        module.fail_json(**result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+# -*- coding: utf-8 -*-
+# Copyright: flint.smtp contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PRIVATE: checking task arguments on the controller with the module's own spec.
+
+Do not use this from other collections.
+"""
+
+from __future__ import annotations
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.parameters import remove_values
+
+from ansible_collections.flint.smtp.plugins.module_utils._argspec import FLINT_KEY_ALIASES, module_kwargs
+
+__all__ = ["rename_flint_keys", "validate", "secret_values", "scrub"]
+
+
+def rename_flint_keys(args):
+    """Accept Flint's hyphenated spellings (content-type) that a module spec cannot hold.
+
+    Returns (new args, error text or None). Both spellings at once is an error, not a guess.
+    """
+    args = dict(args)
+    for flint_key, our_key in FLINT_KEY_ALIASES.items():
+        if flint_key in args:
+            if our_key in args:
+                return args, "give %s or %s, not both" % (our_key, flint_key)
+            args[our_key] = args.pop(flint_key)
+    return args, None
+
+
+def validate(args):
+    """Validate like AnsibleModule would. Returns (params, error text or None)."""
+    kwargs = module_kwargs()
+    result = ArgumentSpecValidator(**kwargs).validate(dict(args))
+    if result.error_messages:
+        return result.validated_parameters, "; ".join(result.error_messages)
+    return result.validated_parameters, None
+
+
+def secret_values(args):
+    """Every no_log value in the task args, to scrub from whatever we return."""
+    spec = module_kwargs()["argument_spec"]
+    values = set()
+    for name, option in spec.items():
+        if option.get("no_log"):
+            for key in [name] + list(option.get("aliases", [])):
+                value = args.get(key)
+                if value not in (None, ""):
+                    values.add(str(value))
+    return values
+
+
+def scrub(result, secrets):
+    return remove_values(result, secrets) if secrets else result
