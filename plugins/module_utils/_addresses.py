@@ -22,6 +22,7 @@ __all__ = ["Mailbox", "parse_mailbox", "parse_mailboxes", "envelope_recipients"]
 _MAX_LOCAL = 64
 _MAX_PATH = 254
 _LOCAL_RE = re.compile(r'^(?:[^\s@<>()\[\],;:\\"]+|"(?:[^"\\\r\n]|\\.)+")$')
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
 _DOMAIN_RE = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|(?:[^\s@<>()\[\],;:\\\".]+\.)*[^\s@<>()\[\],;:\\\".]+)$")
 
 
@@ -84,6 +85,9 @@ def parse_mailbox(text, field):
     """Parse one address; raise InputError naming the field and the text on anything odd."""
     if "\r" in text or "\n" in text:
         raise InputError("%s: address %r contains a line break" % (field, text))
+    unquoted = _QUOTED.sub("", text)
+    if unquoted.count("<") != unquoted.count(">"):
+        raise InputError("%s: %r has unbalanced angle brackets" % (field, text))
     name, addr = parseaddr(text)
     if not addr or addr.count("@") != 1 and not addr.startswith('"'):
         raise InputError(

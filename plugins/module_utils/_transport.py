@@ -76,7 +76,7 @@ class SmtpSession(object):
             if "WRONG_VERSION_NUMBER" in str(exc) or "record layer" in str(exc):
                 hint = ("The port does not speak TLS at connect time: use security: starttls for "
                         "port 587/25, security: tls for port 465.")
-            return self._fail(phase, "TLS handshake error: %s" % (exc.reason or exc), hint)
+            return self._fail(phase, "TLS handshake error: %s" % (getattr(exc, "reason", None) or exc), hint)
         if isinstance(exc, (socket.timeout, TimeoutError)):
             return self._fail(phase, "no answer within %s" % timeout,
                               "Check that the host and port are right and reachable, or raise timeout (ms).")

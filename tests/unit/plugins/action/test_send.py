@@ -1,0 +1,101 @@
+# -*- coding: utf-8 -*-
+from __future__ import annotations
+
+import json
+from unittest.mock import MagicMock
+
+import pytest
+
+from ansible.playbook.task import Task
+
+from ansible_collections.flint.smtp.plugins.action.send import ActionModule
+
+SECRET = "pa55-W0rd-never-shown"
+BASE = {"target": "mail.example.com", "from": "ops@example.com", "to": "a@example.com"}
+
+
+def action(args, transport="local", become=False, check_mode=True, async_val=0):
+    task = MagicMock(Task)
+    task.args = dict(args)
+    task.check_mode = check_mode
+    task.async_val = async_val
+    task.diff = False
+    connection = MagicMock()
+    connection.transport = transport
+    play_context = MagicMock()
+    play_context.become = become
+    play_context.check_mode = check_mode
+    plugin = ActionModule(task, connection, play_context, loader=None, templar=None, shared_loader_obj=None)
+    plugin._execute_module = MagicMock(return_value={"changed": True, "rc": 0, "send_from": "target",
+                                                     "meta": {"job-id": "job-remote", "username": "remote",
+                                                              "exit-code": 0}})
+    return plugin
+
+
+@pytest.mark.parametrize("transport, become, async_val, send_from, expected", [
+    ("local", False, 0, "auto", "controller"),
+    ("ssh", False, 0, "auto", "target"),
+    ("local", True, 0, "auto", "target"),
+    ("local", False, 30, "auto", "target"),
+    ("ssh", False, 0, "controller", "controller"),
+    ("local", False, 0, "target", "target"),
+])
+def test_where_the_mail_is_sent_from(transport, become, async_val, send_from, expected):
+    plugin = action(dict(BASE, send_from=send_from), transport, become, async_val=async_val)
+    result = plugin.run(task_vars={})
+    assert result["send_from"] == expected
+    assert plugin._execute_module.called == (expected == "target")
+
+
+def test_controller_check_mode_is_flint_shaped_with_awx_identity():
+    result = action(BASE).run(task_vars={"awx_job_id": 42, "awx_user_name": "alice"})
+    assert result["changed"] is True and result["rc"] == 0 and result["send_from"] == "controller"
+    assert result["meta"]["job-id"].startswith("job-awx-42-") and result["meta"]["username"] == "alice"
+
+
+def test_target_result_gets_the_controller_job_and_user():
+    plugin = action(BASE, transport="ssh")
+    result = plugin.run(task_vars={"awx_job_id": 7, "awx_user_name": "bob"})
+    assert result["meta"]["job-id"].startswith("job-awx-7-") and result["meta"]["username"] == "bob"
+    kwargs = plugin._execute_module.call_args.kwargs
+    assert kwargs["module_name"] == "flint.smtp.send" and kwargs["module_args"]["send_from"] == "target"
+
+
+def test_module_that_never_ran_still_answers_in_flint_shape():
+    plugin = action(BASE, transport="ssh")
+    plugin._execute_module.return_value = {"failed": True, "msg": "MODULE FAILURE: no python", "rc": 127}
+    result = plugin.run(task_vars={})
+    assert result["failed"] and result["rc"] == 1 and result["meta"]["exit-code"] == 1
+    assert result["output"]["result"] == "MODULE FAILURE: no python"
+
+
+def test_flint_content_type_spelling_is_accepted():
+    plugin = action(dict(BASE, **{"content-type": "text/html"}), transport="ssh")
+    plugin.run(task_vars={})
+    args = plugin._execute_module.call_args.kwargs["module_args"]
+    assert args["content_type"] == "text/html" and "content-type" not in args
+
+
+def test_both_content_type_spellings_is_an_error():
+    result = action(dict(BASE, **{"content-type": "text/html", "content_type": "text/plain"})).run(task_vars={})
+    assert result["failed"] and result["rc"] == 1 and "not both" in result["msg"]
+
+
+def test_invalid_options_fail_before_any_module_runs_and_hide_secrets():
+    plugin = action(dict(BASE, bogus=1, username="u", password=SECRET), transport="ssh")
+    result = plugin.run(task_vars={})
+    assert result["failed"] and result["rc"] == 1 and result["phase"] == "input"
+    assert "bogus" in result["msg"] and result["meta"]["message"] == result["msg"]
+    assert not plugin._execute_module.called
+    assert SECRET not in json.dumps(result)
+
+
+def test_secret_echoed_by_anything_is_scrubbed():
+    # A user pasting the password into the subject must not see it come back.
+    result = action(dict(BASE, username="u", password=SECRET, subject="pw " + SECRET)).run(task_vars={})
+    assert SECRET not in json.dumps(result)
+
+
+def test_missing_required_option():
+    result = action({"from": "ops@example.com", "to": "a@example.com"}).run(task_vars={})
+    assert result["failed"] and result["rc"] == 1 and "target" in result["msg"]

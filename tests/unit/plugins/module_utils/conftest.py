@@ -1,0 +1,87 @@
+# -*- coding: utf-8 -*-
+"""A scripted stand-in for smtplib.SMTP, for the error paths a real server rarely takes."""
+from __future__ import annotations
+
+import smtplib
+
+import pytest
+
+
+class FakeSMTP(object):
+    """Records every call; ``script`` says what each SMTP step answers or raises."""
+
+    instances = []
+
+    def __init__(self, script, local_hostname=None, timeout=None, context=None):
+        self.script = script
+        self.calls = []
+        self.timeout = timeout
+        self.context = context
+        self.local_hostname = local_hostname
+        self.esmtp_features = dict(script.get("features", {"size": "", "8bitmime": "", "auth": "PLAIN"}))
+        self.sock = None
+        FakeSMTP.instances.append(self)
+
+    def _answer(self, step, default):
+        self.calls.append(step)
+        value = self.script.get(step, default)
+        if callable(value):
+            value = value()
+        if isinstance(value, BaseException):
+            raise value
+        return value
+
+    def connect(self, host, port):
+        self.calls.append(("connect", host, port))
+        return self._answer("connect_reply", (220, b"ready"))
+
+    def ehlo_or_helo_if_needed(self):
+        return self._answer("ehlo", None)
+
+    def has_extn(self, name):
+        return name.lower() in self.esmtp_features
+
+    def starttls(self, context=None):
+        self.context = context
+        return self._answer("starttls", (220, b"go ahead"))
+
+    def login(self, user, password):
+        self.calls.append(("login", user))
+        return self._answer("login", (235, b"ok"))
+
+    def mail(self, sender, options=()):
+        self.calls.append(("mail", sender, list(options)))
+        return self._answer("mail", (250, b"ok"))
+
+    def rcpt(self, rcpt, options=()):
+        self.calls.append(("rcpt", rcpt))
+        answers = self.script.get("rcpt", {})
+        return answers.get(rcpt, (250, b"ok"))
+
+    def data(self, msg):
+        self.calls.append(("data", len(msg)))
+        return self._answer("data", (250, b"queued"))
+
+    def rset(self):
+        return self._answer("rset", (250, b"ok"))
+
+    def quit(self):
+        return self._answer("quit", (221, b"bye"))
+
+    def close(self):
+        self.calls.append("close")
+
+
+@pytest.fixture
+def fake_smtp(monkeypatch):
+    """Patch smtplib so a session talks to FakeSMTP; returns the script dict to fill in."""
+    script = {}
+    FakeSMTP.instances = []
+
+    def factory(*args, **kwargs):
+        return FakeSMTP(script, **kwargs)
+
+    monkeypatch.setattr(smtplib, "SMTP", factory)
+    monkeypatch.setattr(smtplib, "SMTP_SSL", factory)
+    script["instances"] = FakeSMTP.instances
+    return script

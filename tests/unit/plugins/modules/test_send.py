@@ -1,0 +1,79 @@
+# -*- coding: utf-8 -*-
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.flint.smtp.plugins.doc_fragments._connection import ModuleDocFragment
+from ansible_collections.flint.smtp.plugins.module_utils._argspec import ARGUMENT_SPEC
+from ansible_collections.flint.smtp.plugins.modules import send
+
+SECRET = "pa55-W0rd-never-shown"
+
+
+def documented_options():
+    doc = yaml.safe_load(send.DOCUMENTATION)
+    assert doc["extends_documentation_fragment"] == ["flint.smtp._connection"]
+    options = dict(yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"])
+    overlap = set(options) & set(doc["options"])
+    assert not overlap, "documented twice: %s" % overlap
+    options.update(doc["options"])
+    return options
+
+
+def test_documentation_equals_the_argument_spec():
+    docs = documented_options()
+    assert sorted(docs) == sorted(ARGUMENT_SPEC)
+    for name, spec in ARGUMENT_SPEC.items():
+        doc = docs[name]
+        for key in ("type", "elements", "choices", "aliases"):
+            assert doc.get(key) == spec.get(key), "%s: %s differs" % (name, key)
+        assert doc.get("default") == spec.get("default"), "%s: default differs" % name
+        assert bool(doc.get("required")) == bool(spec.get("required")), "%s: required differs" % name
+        assert doc.get("description"), "%s has no description" % name
+
+
+def test_secret_options_are_no_log():
+    for name, spec in ARGUMENT_SPEC.items():
+        if any(word in name for word in ("password", "token", "secret")):
+            assert spec.get("no_log") is True, name
+
+
+def test_examples_and_return_are_yaml():
+    assert isinstance(yaml.safe_load(send.EXAMPLES), list)
+    returned = yaml.safe_load(send.RETURN)
+    assert {"meta", "output", "rc", "msg", "accepted", "refused", "message_id"} <= set(returned)
+
+
+def run_main(capsys, args):
+    with patch_module_args(args):
+        with pytest.raises(SystemExit) as info:
+            send.main()
+    return info.value.code, json.loads(capsys.readouterr().out)
+
+
+def test_main_in_check_mode_reports_what_it_would_send(capsys):
+    code, result = run_main(capsys, {"target": "mail.example.com", "from": "ops@example.com",
+                                     "to": "a@example.com, b@example.com", "_ansible_check_mode": True})
+    assert code == 0 and result["changed"] is True and result["rc"] == 0
+    assert result["recipients"] == ["a@example.com", "b@example.com"] and result["send_from"] == "target"
+    assert result["meta"]["context"] == "flint-util:smtp:operation:smtp.rb"
+
+
+def test_main_failure_is_flint_shaped_and_hides_the_password(capsys):
+    code, result = run_main(capsys, {"target": "127.0.0.1", "port": 1, "from": "ops@example.com",
+                                     "to": ["a@example.com"], "user_name": "u", "password": SECRET,
+                                     "timeout": 2000})
+    assert code == 1 and result["failed"] is True
+    assert result["rc"] == -1 and result["meta"]["exit-code"] == -1 and result["phase"] == "connect"
+    assert "127.0.0.1:1" in result["msg"] and result["output"]["result"] == result["msg"]
+    assert SECRET not in json.dumps(result)
+
+
+def test_main_bad_input_is_exit_code_1(capsys):
+    code, result = run_main(capsys, {"target": "mail.example.com", "from": "nobody", "to": ["a@example.com"]})
+    assert code == 1 and result["rc"] == 1 and result["phase"] == "input" and "from:" in result["msg"]
