@@ -16,7 +16,7 @@ from ansible_collections.flint.smtp.plugins.module_utils._errors import EXIT_INP
 from ansible_collections.flint.smtp.plugins.module_utils._result import JobInfo, flint_result
 from ansible_collections.flint.smtp.plugins.module_utils._send import run
 from ansible_collections.flint.smtp.plugins.plugin_utils._task_args import (
-    rename_flint_keys,
+    normalize_flint_args,
     scrub,
     secret_values,
     validate,
@@ -35,7 +35,7 @@ class ActionModule(ActionBase):
         del tmp
         task_vars = task_vars or {}
         job = JobInfo.from_vars(task_vars)
-        args, error = rename_flint_keys(self._task.args)
+        args, error = normalize_flint_args(self._task.args)
         secrets = secret_values(args)
         params = None
         if error is None:

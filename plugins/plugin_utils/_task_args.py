@@ -13,15 +13,22 @@ from ansible.module_utils.common.parameters import remove_values
 
 from ansible_collections.flint.smtp.plugins.module_utils._argspec import FLINT_KEY_ALIASES, module_kwargs
 
-__all__ = ["rename_flint_keys", "validate", "secret_values", "scrub"]
+__all__ = ["normalize_flint_args", "validate", "secret_values", "scrub"]
 
 
-def rename_flint_keys(args):
-    """Accept Flint's hyphenated spellings (content-type) that a module spec cannot hold.
+# Flint inputs carry "" for an unauthenticated relay; treat that as "not given", so the
+# required-together check and the auth policy see what the user meant.
+_EMPTY_MEANS_ABSENT = ("username", "user_name", "password")
+
+
+def normalize_flint_args(args):
+    """Accept Flint's hyphenated spellings (content-type) that a module spec cannot hold,
+    and Flint's empty credentials.
 
     Returns (new args, error text or None). Both spellings at once is an error, not a guess.
     """
-    args = dict(args)
+    args = dict((key, value) for key, value in args.items()
+                if not (key in _EMPTY_MEANS_ABSENT and value in ("", None)))
     for flint_key, our_key in FLINT_KEY_ALIASES.items():
         if flint_key in args:
             if our_key in args:

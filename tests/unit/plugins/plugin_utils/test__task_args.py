@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ansible_collections.flint.smtp.plugins.plugin_utils._task_args import (
-    rename_flint_keys,
+    normalize_flint_args,
     scrub,
     secret_values,
     validate,
@@ -11,7 +11,7 @@ from ansible_collections.flint.smtp.plugins.plugin_utils._task_args import (
 
 def test_rename_leaves_the_input_alone():
     original = {"content-type": "text/html"}
-    renamed, error = rename_flint_keys(original)
+    renamed, error = normalize_flint_args(original)
     assert renamed == {"content_type": "text/html"} and error is None and original == {"content-type": "text/html"}
 
 
@@ -34,3 +34,8 @@ def test_secret_values_and_scrub():
     assert secrets == {"hunter2"}
     assert scrub({"msg": "login hunter2 failed", "n": ["hunter2"]}, secrets) == {
         "msg": "login ******** failed", "n": ["VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"]}
+
+
+def test_empty_flint_credentials_mean_none():
+    args, error = normalize_flint_args({"user_name": "", "password": "", "target": "h"})
+    assert args == {"target": "h"} and error is None
