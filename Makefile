@@ -1,0 +1,60 @@
+# flint.smtp developer entry points. Everything runs from the venvs that
+# scripts/bootstrap.sh creates under .venv/ (py311: python3 + ansible-core 2.19,
+# py313: pyenv 3.13 + newest ansible-core); bootstrap is a no-op when they are current.
+#
+#   make test          the full suite on every stack (what CI runs through .ci/run)
+#   make unit          pytest tests/unit
+#   make integration   pytest tests/integration (+ ansible-test integration targets)
+#   make sanity        ansible-test sanity + ansible-test units
+#   make lint          ansible-lint + antsibull-docs lint-collection-docs
+#   make build         galaxy build + install + ansible-doc smoke
+#   make demo          scripts/demo.sh
+#   make clean         remove build output and caches (make distclean: the venvs too)
+#
+# Limit stacks with STACKS, e.g. `make unit STACKS=py313`.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export STACKS
+
+.PHONY: help bootstrap demo test unit integration sanity units lint build bench clean distclean
+
+help:
+	@sed -n 's/^#   make /  make /p' $(firstword $(MAKEFILE_LIST))
+
+bootstrap:
+	bash scripts/bootstrap.sh
+
+demo: bootstrap
+	bash scripts/demo.sh
+
+test: bootstrap
+	bash scripts/test.sh
+
+unit: bootstrap
+	bash scripts/test.sh unit
+
+integration: bootstrap
+	bash scripts/test.sh integration
+
+sanity: bootstrap
+	bash scripts/test.sh sanity units
+
+units: bootstrap
+	bash scripts/test.sh units
+
+lint: bootstrap
+	bash scripts/test.sh lint docs
+
+build: bootstrap
+	bash scripts/test.sh build
+
+bench: bootstrap
+	bash scripts/test.sh bench
+
+clean:
+	rm -rf build tests/output .ansible collections .pytest_cache .hypothesis changelogs/.plugin-cache.yaml
+	find . -path ./.venv -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf .venv

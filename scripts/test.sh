@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# The full flint.smtp test suite (what `make test` and CI run).
+#
+#   scripts/test.sh                 every step, every bootstrapped stack
+#   scripts/test.sh unit sanity     only those step groups
+#   STACKS="py313" scripts/test.sh  only that stack
+#
+# Step groups (per stack unless noted):
+#   unit         pytest tests/unit (plain pytest; pytest-ansible only injects the collection path)
+#   integration  pytest tests/integration (skipped when there are no test_*.py files)
+#                + ansible-test integration (skipped when tests/integration/targets is empty)
+#   sanity       ansible-test sanity --venv --python <stack's python>: all sanity tests
+#   units        ansible-test units --venv --python <stack's python>
+#   lint         ansible-lint --offline                                   (once, newest stack)
+#   docs         antsibull-docs lint-collection-docs --plugin-docs .      (once, newest stack)
+#   build        galaxy build + install to a temp dir + ansible-doc smoke (once, newest stack)
+#   bench        python benchmarks/*.py --smoke                           (once, newest stack)
+#
+# Run scripts/bootstrap.sh first (make does). Each step's output is streamed and also kept
+# in build/test-logs/. Prints a summary table and, as the very last line,
+# "N passed, N failed". Exits non-zero if any step failed.
+set -uo pipefail
+STACKS_ENV="${STACKS:-}"   # read before lib.sh defines the STACKS array of known stacks
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+ALL_GROUPS=(unit integration sanity units lint docs build bench)
+STEP_TIMEOUT="${STEP_TIMEOUT:-1200}"   # seconds; a hung step fails instead of eating CI's budget
+LOG_DIR="$BUILD_DIR/test-logs"
+
+declare -a R_STEP=() R_STACK=() R_RESULT=() R_SECS=()
+
+want_group() {
+    local g
+    for g in "${GROUPS_WANTED[@]}"; do [[ "$g" == "$1" ]] && return 0; done
+    return 1
+}
+
+record() {  # record STEP STACK RESULT SECONDS
+    R_STEP+=("$1"); R_STACK+=("$2"); R_RESULT+=("$3"); R_SECS+=("$4")
+}
+
+skip_step() {  # skip_step STEP STACK REASON
+    printf '\n==> SKIP %s [%s]: %s\n' "$1" "$2" "$3"
+    record "$1" "$2" skipped 0
+}
+
+# run_step STEP STACK [--rc5-skip] -- CMD...   (CMD runs with STACK's venv first on PATH)
+run_step() {
+    local step="$1" stack="$2"; shift 2
+    local rc5=fail
+    if [[ "${1:-}" == --rc5-skip ]]; then rc5=skip; shift; fi
+    [[ "${1:-}" == -- ]] && shift
+    local log="$LOG_DIR/${step//[^A-Za-z0-9_.-]/_}-$stack.log"
+    local t0 rc result
+    printf '\n==> RUN  %s [%s]: %s\n' "$step" "$stack" "$*"
+    t0=$(date +%s)
+    (
+        [[ "$stack" == - ]] || stack_env "$stack"
+        cd "$REPO_ROOT"
+        exec timeout --kill-after=30 "$STEP_TIMEOUT" "$@"
+    ) 2>&1 </dev/null | tee "$log"
+    rc=${PIPESTATUS[0]}
+    if [[ $rc -eq 0 ]]; then
+        result=passed
+    elif [[ $rc -eq 5 && $rc5 == skip ]]; then
+        result=skipped
+    elif [[ $rc -eq 124 || $rc -eq 137 ]]; then
+        result="failed(timeout)"
+    else
+        result="failed(rc=$rc)"
+    fi
+    printf '==> %s %s [%s] in %ss\n' "${result^^}" "$step" "$stack" "$(( $(date +%s) - t0 ))"
+    record "$step" "$stack" "$result" "$(( $(date +%s) - t0 ))"
+}
+
+has_files() {  # has_files DIR FIND-ARGS...: true if find prints anything
+    local dir="$1"; shift
+    [[ -d "$dir" ]] && [[ -n "$(find "$dir" "$@" -print -quit 2>/dev/null)" ]]
+}
+
+per_stack_steps() {
+    local stack="$1" pyver
+    pyver="$(stack_pyver "$stack")"
+    local -a pytest_common=(python -m pytest --ansible-unit-inject-only -p no:cacheprovider)
+
+    if want_group unit; then
+        # Exit 5 (no tests collected) is a failure here: there must be unit tests.
+        run_step "pytest-unit" "$stack" -- \
+            env ANSIBLE_COLLECTIONS_PATH="$COLL_PATH" "${pytest_common[@]}" tests/unit
+    fi
+
+    if want_group integration; then
+        if has_files "$REPO_ROOT/tests/integration" -path '*/targets' -prune -o -type f -name 'test_*.py'; then
+            run_step "pytest-integration" "$stack" --rc5-skip -- \
+                env ANSIBLE_COLLECTIONS_PATH="$COLL_PATH" "${pytest_common[@]}" tests/integration
+        else
+            skip_step "pytest-integration" "$stack" "no test_*.py under tests/integration"
+        fi
+        if has_files "$REPO_ROOT/tests/integration/targets" -mindepth 2 -maxdepth 2 -name aliases; then
+            run_step "ansible-test-integration" "$stack" -- \
+                bash "$REPO_ROOT/scripts/ansible-test.sh" "$stack" integration --venv --python "$pyver" --color no
+        else
+            skip_step "ansible-test-integration" "$stack" "no targets under tests/integration/targets"
+        fi
+    fi
+
+    if want_group sanity; then
+        run_step "ansible-test-sanity" "$stack" -- \
+            bash "$REPO_ROOT/scripts/ansible-test.sh" "$stack" sanity --venv --python "$pyver" --color no
+    fi
+
+    if want_group units; then
+        if has_files "$REPO_ROOT/tests/unit" -type f -name 'test_*.py'; then
+            run_step "ansible-test-units" "$stack" -- \
+                bash "$REPO_ROOT/scripts/ansible-test.sh" "$stack" units --venv --python "$pyver" --color no
+        else
+            skip_step "ansible-test-units" "$stack" "no test_*.py under tests/unit"
+        fi
+    fi
+}
+
+once_steps() {
+    local stack="$1"
+    if want_group lint; then
+        if [[ -x "$VENV_ROOT/$stack/bin/ansible-lint" ]]; then
+            run_step "ansible-lint" "$stack" -- ansible-lint --offline
+        else
+            skip_step "ansible-lint" "$stack" "ansible-lint is only installed on the newest stack (py313)"
+        fi
+    fi
+    if want_group docs; then
+        run_step "antsibull-docs-lint" "$stack" -- \
+            env ANSIBLE_COLLECTIONS_PATH="$COLL_PATH" antsibull-docs lint-collection-docs --plugin-docs .
+    fi
+    if want_group build; then
+        run_step "galaxy-build-install-doc" "$stack" -- bash "$REPO_ROOT/scripts/build-smoke.sh"
+    fi
+    if want_group bench; then
+        local b found=0
+        for b in "$REPO_ROOT"/benchmarks/*.py; do
+            [[ -f "$b" ]] || continue
+            found=1
+            run_step "bench:$(basename "$b" .py)" "$stack" -- \
+                env ANSIBLE_COLLECTIONS_PATH="$COLL_PATH" \
+                PYTHONPATH="$COLL_PATH${PYTHONPATH:+:$PYTHONPATH}" \
+                python "$b" --smoke
+        done
+        [[ $found == 1 ]] || skip_step "benchmarks" "$stack" "no benchmarks/*.py"
+    fi
+}
+
+summary() {
+    local i passed=0 failed=0 skipped=0 total=0
+    printf '\n%s\n' "================================ SUMMARY ================================"
+    printf '%-34s %-7s %-18s %8s\n' STEP STACK RESULT SECONDS
+    for i in "${!R_STEP[@]}"; do
+        printf '%-34s %-7s %-18s %8s\n' "${R_STEP[$i]}" "${R_STACK[$i]}" "${R_RESULT[$i]}" "${R_SECS[$i]}"
+        total=$(( total + R_SECS[i] ))
+        case "${R_RESULT[$i]}" in
+            passed) passed=$((passed + 1)) ;;
+            skipped) skipped=$((skipped + 1)) ;;
+            *) failed=$((failed + 1)) ;;
+        esac
+    done
+    printf '%-34s %-7s %-18s %8s\n' "total" "" "" "$total"
+    for s in "${SKIPPED_STACKS[@]}"; do
+        printf 'SKIP: stack %s not available (python 3.13 not found?), its steps were not run\n' "$s"
+    done
+    printf 'logs: %s\n' "${LOG_DIR#"$REPO_ROOT"/}"
+    printf '%d steps skipped\n' "$skipped"
+    printf '%d passed, %d failed\n' "$passed" "$failed"
+    [[ $failed -eq 0 ]]
+}
+
+main() {
+    GROUPS_WANTED=("$@")
+    [[ ${#GROUPS_WANTED[@]} -gt 0 ]] || GROUPS_WANTED=("${ALL_GROUPS[@]}")
+    local g
+    for g in "${GROUPS_WANTED[@]}"; do
+        [[ " ${ALL_GROUPS[*]} " == *" $g "* ]] || die "unknown step group: $g (known: ${ALL_GROUPS[*]})"
+    done
+
+    mkdir -p "$LOG_DIR"
+    rm -f "$LOG_DIR"/*.log
+    COLL_PATH="$(collection_path)"
+    export ANSIBLE_NOCOLOR=1 PY_COLORS=0
+
+    local -a stacks=() want_stacks=()
+    SKIPPED_STACKS=()
+    read -r -a want_stacks <<<"${STACKS_ENV:-${STACKS[*]}}"
+    local s
+    for s in "${want_stacks[@]}"; do
+        if stack_available "$s"; then stacks+=("$s"); else SKIPPED_STACKS+=("$s"); fi
+    done
+    [[ ${#stacks[@]} -gt 0 ]] || die "no stack bootstrapped; run scripts/bootstrap.sh"
+
+    for s in "${stacks[@]}"; do
+        per_stack_steps "$s"
+    done
+    once_steps "${stacks[-1]}"
+    summary
+}
+
+main "$@"
