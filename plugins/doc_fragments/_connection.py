@@ -13,6 +13,7 @@ options:
   target:
     description:
       - Host name or IP address of the SMTP server (Flint's O(target)).
+      - May carry the port, as V(mail.example.com:2525) or V([2001:db8::25]:2525); that port wins over O(port).
     type: str
     required: true
     aliases: [host]

@@ -11,6 +11,7 @@ shaping each have their own file. Do not use this from other collections.
 
 from __future__ import annotations
 
+import re
 import traceback
 
 from ._auth import check_plaintext_auth, select_auth
@@ -22,17 +23,27 @@ from ._transport import SmtpSession
 
 __all__ = ["run"]
 
+_HOST_PORT = re.compile(r"^(?:\[([0-9A-Fa-f:.]+)\]|([^:\[\]]+)):(\d{1,5})$")
 
-def _check_numbers(params):
-    if not 0 < params["port"] < 65536:
-        raise InputError("port must be between 1 and 65535, not %d" % params["port"])
+
+def _endpoint(params):
+    """Host and port; ``target`` may carry the port as ``host:port`` or ``[v6]:port``."""
+    host, port = params["target"].strip(), params["port"]
+    match = _HOST_PORT.match(host)
+    if match:
+        host, port = match.group(1) or match.group(2), int(match.group(3))
+    if not host:
+        raise InputError("target: the SMTP server's host name or address is required")
+    if not 0 < port < 65536:
+        raise InputError("port must be between 1 and 65535, not %d" % port)
     if params["timeout"] <= 0:
         raise InputError("timeout is in milliseconds and must be above 0, not %d" % params["timeout"])
+    return host, port
 
 
-def _session(params, security):
+def _session(params, host, port, security):
     context = tls_context(params.get("validate_certs", True), params.get("ca_path")) if security != "none" else None
-    return SmtpSession(params["target"], params["port"], security, params["timeout"], context, params.get("ehlo_name"))
+    return SmtpSession(host, port, security, params["timeout"], context, params.get("ehlo_name"))
 
 
 def _deliver(params, session, auth, message, check_mode):
@@ -60,12 +71,12 @@ def run(params, check_mode=False, warn=None, job=None, send_from="target"):
     extra = {"changed": False, "send_from": send_from, "connector_name": params.get("connector_name")}
     session = None
     try:
-        _check_numbers(params)
-        security = resolve_security(params.get("security"), params["port"])
+        host, port = _endpoint(params)
+        security = resolve_security(params.get("security"), port)
         message = prepare_message(params)
         auth = select_auth(params)
-        check_plaintext_auth(auth, security, params["target"], params.get("allow_plaintext_auth", False))
-        session = _session(params, security)
+        check_plaintext_auth(auth, security, host, params.get("allow_plaintext_auth", False))
+        session = _session(params, host, port, security)
         extra.update(message_id=message.message_id, recipients=list(message.recipients),
                      size=message.size, attachments=[item.summary() for item in message.attachments])
         if params.get("save_eml"):

@@ -111,11 +111,14 @@ class SmtpSession(object):
     def open(self):
         """Connect and, as configured, upgrade to TLS; leaves an EHLO'd session."""
         local = self.ehlo_name or socket.gethostname()
+        # Host and port go to the constructor: smtplib only takes the TLS server name
+        # (for certificate checks) from there, not from a later connect().
         if self.security == "tls":
-            self.smtp = smtplib.SMTP_SSL(local_hostname=local, timeout=self.timeout, context=self.context)
+            self.smtp = self._step("connect", smtplib.SMTP_SSL, self.host, self.port, local_hostname=local,
+                                   timeout=self.timeout, context=self.context)
         else:
-            self.smtp = smtplib.SMTP(local_hostname=local, timeout=self.timeout)
-        self._step("connect", self.smtp.connect, self.host, self.port)
+            self.smtp = self._step("connect", smtplib.SMTP, self.host, self.port, local_hostname=local,
+                                   timeout=self.timeout)
         self._step("ehlo", self.smtp.ehlo_or_helo_if_needed)
         if self.security == "starttls":
             if not self.smtp.has_extn("starttls"):

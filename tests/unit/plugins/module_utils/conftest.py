@@ -12,7 +12,7 @@ class FakeSMTP(object):
 
     instances = []
 
-    def __init__(self, script, local_hostname=None, timeout=None, context=None):
+    def __init__(self, script, host="", port=0, local_hostname=None, timeout=None, context=None):
         self.script = script
         self.calls = []
         self.timeout = timeout
@@ -21,6 +21,8 @@ class FakeSMTP(object):
         self.esmtp_features = dict(script.get("features", {"size": "", "8bitmime": "", "auth": "PLAIN"}))
         self.sock = None
         FakeSMTP.instances.append(self)
+        if host:  # like smtplib: the constructor connects
+            self.connect(host, port)
 
     def _answer(self, step, default):
         self.calls.append(step)
@@ -79,7 +81,7 @@ def fake_smtp(monkeypatch):
     FakeSMTP.instances = []
 
     def factory(*args, **kwargs):
-        return FakeSMTP(script, **kwargs)
+        return FakeSMTP(script, *args, **kwargs)
 
     monkeypatch.setattr(smtplib, "SMTP", factory)
     monkeypatch.setattr(smtplib, "SMTP_SSL", factory)

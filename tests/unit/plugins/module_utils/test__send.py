@@ -110,3 +110,18 @@ def test_unexpected_error_is_exit_code_1_with_traceback(fake_smtp, monkeypatch):
 
 def test_timeout_is_echoed_in_meta(fake_smtp):
     assert run(params(timeout=1500), check_mode=True)["meta"]["timeout"] == 1500
+
+
+@pytest.mark.parametrize("target, host, port", [
+    ("mail.example.com:2525", "mail.example.com", 2525),
+    ("[::1]:2525", "::1", 2525),
+    ("::1", "::1", 587),
+    ("10.0.0.5", "10.0.0.5", 587),
+])
+def test_target_may_carry_the_port(fake_smtp, target, host, port):
+    result = run(params(target=target), check_mode=True)
+    assert (result["session"]["host"], result["session"]["port"]) == (host, port)
+
+
+def test_port_out_of_range_in_target(fake_smtp):
+    assert "port must be" in run(params(target="mail.example.com:70000"))["msg"]
