@@ -145,6 +145,25 @@ close_masters() {
     return 0
 }
 
+# stop_instance: end the listener and everything under it, and the ControlPersist masters; works on
+# half-made state. Session processes are listed *before* the masters are closed: closing a master
+# ends its session's sshd, which orphans the commands it ran (they would keep running, parent PID 1).
+stop_instance() {
+    local -a pids kids=() more=()
+    mapfile -t pids < <(our_sshd_pids | sort -u)
+    ((${#pids[@]})) && mapfile -t kids < <(descendants "${pids[@]}")
+    close_masters
+    if ((${#pids[@]})); then
+        ((${#kids[@]})) && mapfile -t more < <(descendants "${kids[@]}" | sort -u)
+        mapfile -t kids < <(printf '%s\n' "${kids[@]}" "${more[@]}" | sed '/^$/d' | sort -u)
+        terminate "${pids[@]}" "${kids[@]}"
+        echo "stopped sshd (pid ${pids[*]}) and ${#kids[@]} session process(es)"
+    else
+        echo "not running"
+    fi
+    rm -f "$PIDFILE"
+}
+
 # ---------------------------------------------------------------- setup steps
 pkg_installed() {
     [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" == "install ok installed" ]]
@@ -364,17 +383,11 @@ cmd_start() {
         fi
         log "running instance is stale or its config changed: restarting"
     fi
-    if ((${#pids[@]})); then
-        close_masters
-        local -a kids
-        mapfile -t kids < <(descendants "${pids[@]}")
-        terminate "${pids[@]}" "${kids[@]}"
-    fi
-    rm -f "$PIDFILE"
+    stop_instance >/dev/null
 
     install -d -m 0755 /run/sshd     # privilege separation dir; /run is not persistent
     local attempt out ok=0
-    [[ -n "$port" ]] || port="$PREF_PORT"
+    port="$PREF_PORT"               # a fresh start scans upwards from the preferred port
     for ((attempt = 0; attempt < 50; attempt++)); do
         if port_busy "$port"; then
             port=$((port + 1)); continue
@@ -414,17 +427,7 @@ cmd_start() {
 cmd_stop() {
     need_root stop
     with_lock
-    close_masters
-    local -a pids kids=()
-    mapfile -t pids < <(our_sshd_pids)
-    if ((${#pids[@]})); then
-        mapfile -t kids < <(descendants "${pids[@]}")
-        terminate "${pids[@]}" "${kids[@]}"
-        log "stopped sshd (pid ${pids[*]}) and ${#kids[@]} session process(es)"
-    else
-        log "not running"
-    fi
-    rm -f "$PIDFILE"
+    log "$(stop_instance)"
     rmdir "$CPDIR" 2>/dev/null || true
     return 0
 }
