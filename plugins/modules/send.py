@@ -136,8 +136,8 @@ options:
       - V(controller) sends in-process on the Ansible controller (in AWX, the execution environment).
         No module is copied to the host, and attachment paths are on the controller.
       - V(target) runs the module on the managed host. Attachment paths are on that host.
-      - V(auto) uses the controller when the task's connection is local (C(delegate_to: localhost),
-        C(connection: local)) and no become is in effect, else the target.
+      - "V(auto) uses the controller when the task's connection is local (C(delegate_to: localhost),
+        C(connection: local)) and no become is in effect, else the target."
     type: str
     default: auto
     choices: [auto, controller, target]

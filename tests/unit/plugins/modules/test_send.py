@@ -77,3 +77,14 @@ def test_main_failure_is_flint_shaped_and_hides_the_password(capsys):
 def test_main_bad_input_is_exit_code_1(capsys):
     code, result = run_main(capsys, {"target": "mail.example.com", "from": "nobody", "to": ["a@example.com"]})
     assert code == 1 and result["rc"] == 1 and result["phase"] == "input" and "from:" in result["msg"]
+
+
+def test_every_description_is_text():
+    # A stray ": " in a description line makes YAML a dict there; ansible-doc then refuses the page.
+    def walk(options):
+        for name, option in options.items():
+            descriptions = option["description"]
+            descriptions = descriptions if isinstance(descriptions, list) else [descriptions]
+            assert all(isinstance(text, str) for text in descriptions), name
+            walk(option.get("suboptions", {}))
+    walk(documented_options())
