@@ -41,9 +41,10 @@ import tempfile
 import threading
 import time
 import uuid
+import warnings
 from typing import Any, Callable, Dict, Iterator, List, Optional
 
-from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword, TLSSetupException
 
 MODES = ("plain", "starttls", "tls")
 CERTS = ("good", "wrong-host", "untrusted", "expired")
@@ -305,20 +306,24 @@ class _TestSMTP(SMTP):
 
     def __init__(self, rec: _Recorder, tls_context: Optional[ssl.SSLContext]):
         cfg = rec.cfg
-        super().__init__(
-            rec,
-            hostname=cfg.banner_host,  # avoids socket.getfqdn(), which may hang on DNS
-            ident="flint.smtp test server",
-            enable_SMTPUTF8=cfg.smtputf8,
-            data_size_limit=cfg.max_message_size or None,
-            tls_context=tls_context if cfg.mode == "starttls" else None,
-            require_starttls=cfg.require_starttls,
-            # aiosmtpd only knows about STARTTLS; with implicit TLS every byte is encrypted.
-            auth_require_tls=cfg.auth_require_tls and cfg.mode != "tls",
-            auth_required=cfg.require_auth,
-            authenticator=rec.authenticate,
-            loop=asyncio.get_running_loop(),
-        )
+        with warnings.catch_warnings():
+            # "Requiring AUTH while not requiring TLS": deliberate here (tls mode, or a test of
+            # client-side policy); as a warning it would break tests run with -W error.
+            warnings.simplefilter("ignore", UserWarning)
+            super().__init__(
+                rec,
+                hostname=cfg.banner_host,  # avoids socket.getfqdn(), which may hang on DNS
+                ident="flint.smtp test server",
+                enable_SMTPUTF8=cfg.smtputf8,
+                data_size_limit=cfg.max_message_size or None,
+                tls_context=tls_context if cfg.mode == "starttls" else None,
+                require_starttls=cfg.require_starttls,
+                # aiosmtpd only knows about STARTTLS; with implicit TLS every byte is encrypted.
+                auth_require_tls=cfg.auth_require_tls and cfg.mode != "tls",
+                auth_required=cfg.require_auth,
+                authenticator=rec.authenticate,
+                loop=asyncio.get_running_loop(),
+            )
         self.rec = rec
         self.sid = ""
         self.peer: tuple = ("", 0)
@@ -410,8 +415,12 @@ class _TestSMTP(SMTP):
         return command
 
     async def handle_exception(self, error):
-        self.rec.log(self.sid, "error", error=type(error).__name__)
-        return await super().handle_exception(error)
+        cause = error.__cause__ or error
+        self.rec.log(self.sid, "error", error=type(cause).__name__, detail=str(cause)[:200])
+        if isinstance(error, TLSSetupException):
+            # The client rejected our certificate: expected in bad-cert tests, no traceback.
+            return "421 4.7.0 TLS handshake failed"
+        return await super().handle_exception(error)  # a real bug: aiosmtpd logs the traceback
 
 
 async def serve(cfg: ServerConfig, on_ready: Optional[Callable] = None, install_signals: bool = False) -> None:
@@ -447,7 +456,7 @@ async def serve(cfg: ServerConfig, on_ready: Optional[Callable] = None, install_
         if cfg.ready_file:
             _write_atomic(cfg.ready_file, json.dumps(info).encode())
         if on_ready:
-            on_ready(info, lambda: loop.call_soon_threadsafe(stop.set))
+            on_ready(info, lambda: _call_soon_threadsafe(loop, stop.set))
         await stop.wait()
     finally:
         server.close()
@@ -460,6 +469,12 @@ async def serve(cfg: ServerConfig, on_ready: Optional[Callable] = None, install_
         if cfg.ready_file:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(cfg.ready_file)
+
+
+def _call_soon_threadsafe(loop: asyncio.AbstractEventLoop, fn: Callable) -> None:
+    # stop() may be called again after the loop has finished: that is fine, it is stopped.
+    with contextlib.suppress(RuntimeError):
+        loop.call_soon_threadsafe(fn)
 
 
 async def _watch_parent(pid: int, stop: asyncio.Event) -> None:
@@ -544,7 +559,7 @@ def read_sessions(store: str) -> List[dict]:
             ev = json.loads(line)
             s = sessions.setdefault(ev["session"], {
                 "id": ev["session"], "peer": None, "commands": [], "verbs": [], "replies": [],
-                "tls_version": None, "auth": [], "faults": [], "messages": [], "closed": False,
+                "tls_version": None, "auth": [], "faults": [], "errors": [], "messages": [], "closed": False,
                 "dropped": False, "events": []})
             s["events"].append(ev)
             kind = ev["event"]
@@ -561,6 +576,8 @@ def read_sessions(store: str) -> List[dict]:
                 s["auth"].append({k: ev[k] for k in ("mechanism", "success", "user") if k in ev})
             elif kind == "fault":
                 s["faults"].append({k: v for k, v in ev.items() if k not in ("session", "event", "t")})
+            elif kind == "error":
+                s["errors"].append({"error": ev["error"], "detail": ev["detail"]})
             elif kind == "message":
                 s["messages"].append(ev["id"])
             elif kind == "disconnect":
