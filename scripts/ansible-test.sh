@@ -26,13 +26,19 @@ dest="$BUILD_DIR/ansible-test/$stack/ansible_collections/$ns/$name"
 
 copy_tree "$dest"
 stack_env "$stack"
-# The stack venv's bin dir provides pythonX.Y for --python; PYENV_VERSION lets pyenv's
-# pythonX.Y shims resolve too (for runs that ask for other versions, e.g. units on 3.9-3.13).
-if [[ -z "${PYENV_VERSION:-}" ]] && command -v pyenv >/dev/null 2>&1; then
-    PYENV_VERSION="$(pyenv versions --bare --skip-aliases 2>/dev/null | grep -E '^3\.[0-9]+\.[0-9]+$' \
-        | sort -t. -k2,2nr -k3,3nr | paste -sd: - || true)"
-    [[ -n "$PYENV_VERSION" ]] && export PYENV_VERSION
+# ansible-test finds interpreters as pythonX.Y on PATH (the stack's own comes from its venv).
+# pyenv's pythonX.Y shims fail for versions that are not selected, and ansible-test does not
+# pass PYENV_VERSION on, so expose pyenv's real interpreters through a dir of symlinks; runs
+# that cover several Pythons (no --python) then find all of them.
+pybin="$BUILD_DIR/pythons/bin"
+mkdir -p "$pybin"
+if command -v pyenv >/dev/null 2>&1; then
+    for exe in "$(pyenv root 2>/dev/null)"/versions/3.*/bin/python3.*; do
+        [[ "$exe" =~ /python3\.[0-9]+$ && -x "$exe" ]] || continue
+        ln -sfn "$exe" "$pybin/$(basename "$exe")"
+    done
 fi
+export PATH="$VIRTUAL_ENV/bin:$pybin:$PATH"
 cd "$dest"
 log "[$stack] ansible-test $* (in ${dest#"$REPO_ROOT"/})"
 exec ansible-test "$@"
