@@ -86,7 +86,7 @@ bootstrap_stack() {
     "$venv/bin/python" -m pip install --no-input --quiet --disable-pip-version-check -r "$req" \
         2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
     # Sanity check that the stack is what it claims to be.
-    "$venv/bin/ansible" --version | head -n 1 >&2
+    "$venv/bin/python" -c 'import sys; from ansible.release import __version__ as v; print("  python %s, ansible-core %s" % (sys.version.split()[0], v))' >&2
     printf '%s\n' "$want" >"$stamp_file"
     log "$stack: ready in $((SECONDS - t0))s"
 }
