@@ -26,6 +26,7 @@ import contextlib
 import dataclasses
 import datetime
 import email
+import email.message
 import email.policy
 import ipaddress
 import json
@@ -91,6 +92,9 @@ class ServerConfig:
             raise ValueError(f"mode must be one of {MODES}, not {self.mode!r}")
         if self.cert not in CERTS:
             raise ValueError(f"cert must be one of {CERTS}, not {self.cert!r}")
+        if self.host == "localhost":
+            # Binding "localhost" may give two sockets (127.0.0.1 and ::1) on different ports.
+            self.host = "127.0.0.1"
         if not _is_loopback(self.host):
             # This server is for tests on this machine only; refuse to listen anywhere else.
             raise ValueError(f"host must be a loopback address, not {self.host!r}")
@@ -115,8 +119,6 @@ class ServerConfig:
 
 
 def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
@@ -317,7 +319,7 @@ class _TestSMTP(SMTP):
                 enable_SMTPUTF8=cfg.smtputf8,
                 data_size_limit=cfg.max_message_size or None,
                 tls_context=tls_context if cfg.mode == "starttls" else None,
-                require_starttls=cfg.require_starttls,
+                # require_starttls is enforced in _wrap() instead, so refused commands are logged.
                 # aiosmtpd only knows about STARTTLS; with implicit TLS every byte is encrypted.
                 auth_require_tls=cfg.auth_require_tls and cfg.mode != "tls",
                 auth_required=cfg.require_auth,
@@ -403,6 +405,10 @@ class _TestSMTP(SMTP):
                 self.drop(f"after-{cfg.drop_after}")
                 return
             if not await self.fault_point(phase):
+                return
+            if (cfg.require_starttls and cfg.mode == "starttls" and self.tls_version() is None
+                    and verb not in ("NOOP", "EHLO", "STARTTLS", "QUIT")):  # as aiosmtpd, RFC 3207 4
+                await self.push("530 5.7.0 Must issue a STARTTLS command first")
                 return
             if verb == "STARTTLS" and cfg.refuse_starttls:
                 await self.push("454 4.7.0 TLS not available due to temporary reason")
@@ -707,15 +713,15 @@ def parse_args(argv: Optional[List[str]] = None) -> ServerConfig:
     p = argparse.ArgumentParser(description="Controllable SMTP test server (loopback only).")
     a = p.add_argument
     a("--mode", choices=MODES, default=d.mode, help="plain: no TLS; starttls: STARTTLS offered; tls: implicit TLS")
-    a("--host", default=d.host, help="loopback address to listen on (127.0.0.1, ::1, localhost)")
+    a("--host", default=d.host, help="loopback address to listen on: 127.0.0.1 (default), ::1; localhost means 127.0.0.1")
     a("--port", type=int, default=d.port, help="0 picks a free port (see --ready-file)")
     a("--store", required=True, help="directory for messages, sessions.jsonl and the CA")
     a("--ready-file", help="written (atomically) as JSON once listening; removed on exit")
     a("--ca-dir", help="where ca.pem/ca-key.pem live; reused if present (default: --store)")
     a("--cert", choices=CERTS, default=d.cert, help="server certificate to present")
     a("--banner-host", default=d.banner_host, help="name in the 220 greeting and EHLO reply")
-    a("--auth-user")
-    a("--auth-password")
+    a("--auth-user", help="the one account (AUTH PLAIN and LOGIN); without it AUTH is not offered")
+    a("--auth-password", help="its password; a wrong one gets 535 5.7.8")
     a("--auth-require-tls", action=argparse.BooleanOptionalAction, default=d.auth_require_tls,
       help="refuse AUTH (538) and hide it from EHLO before STARTTLS")
     a("--require-auth", action="store_true", help="MAIL/RCPT/DATA without AUTH get 530")

@@ -371,6 +371,9 @@ def test_require_starttls(smtp_server):
     assert exc.value.smtp_code == 530
     send_simple(srv)
     assert len(srv.messages()) == 1
+    first = srv.wait_sessions_closed()[0]
+    assert first["commands"][1] == {"verb": "MAIL", "arg": "FROM:<a@example.org> size=%d" % len(MSG), "tls": False}
+    assert "530 5.7.0 Must issue a STARTTLS command first" in first["replies"]
 
 
 def test_smtputf8_advertised_and_recorded(smtp_server):
