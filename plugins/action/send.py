@@ -12,6 +12,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.flint.smtp.plugins.module_utils._attachments import split_paths
 from ansible_collections.flint.smtp.plugins.module_utils._errors import EXIT_INPUT
 from ansible_collections.flint.smtp.plugins.module_utils._result import JobInfo, flint_result
 from ansible_collections.flint.smtp.plugins.module_utils._send import run
@@ -59,7 +60,10 @@ class ActionModule(ActionBase):
 
     def _send_here(self, params, job):
         warnings = []
-        params = dict(params, attachments=[self._controller_path(path) for path in params["attachments"]])
+        # Split Flint's comma form and drop empty entries first ("" is Flint's "no attachments",
+        # " b.txt" after a comma must still be found in files/), then resolve each path.
+        paths = split_paths(params["attachments"])
+        params = dict(params, attachments=[self._controller_path(path) for path in paths])
         result = run(params, check_mode=bool(self._task.check_mode), warn=warnings.append, job=job,
                      send_from="controller")
         if warnings:
