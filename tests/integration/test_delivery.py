@@ -110,8 +110,11 @@ def test_attachments_round_trip(ansible, tag, plain_server, tmp_path):
         send("comma string", dict(base, subject="comma " + tag, attachments="%s , %s" % (txt, binf))),
         # A relative path is looked up like copy's src: files/ next to the playbook.
         send("relative", dict(base, subject="relative " + tag, attachments="relative.txt")),
+        send("relative comma string", dict(base, subject="relative comma " + tag,
+                                           attachments="relative.txt, other.txt")),
     ]
-    run = ansible.playbook([play(tasks)], files={"files/relative.txt": b"found in files/\n"})
+    run = ansible.playbook([play(tasks)], files={"files/relative.txt": b"found in files/\n",
+                                                 "files/other.txt": b"also in files/\n"})
     assert run.rc == 0, run.describe()
 
     for name in ("list form", "comma string"):
@@ -134,6 +137,14 @@ def test_attachments_round_trip(ansible, tag, plain_server, tmp_path):
     (part,) = list(msg.iter_attachments())
     assert part.get_filename() == "relative.txt"
     assert part.get_payload(decode=True) == b"found in files/\n"
+
+    result = run.result("relative comma string")
+    assert_flint_shape(result, 0, send_from="controller")
+    assert [a["path"] for a in result["attachments"]] == [
+        os.path.join(run.dir, "files", "relative.txt"), os.path.join(run.dir, "files", "other.txt")]
+    _meta, msg = _received(server, result)
+    assert [(p.get_filename(), p.get_payload(decode=True)) for p in msg.iter_attachments()] == [
+        ("relative.txt", b"found in files/\n"), ("other.txt", b"also in files/\n")]
 
 
 @pytest.mark.parametrize("key", ["content_type", "content-type"])
