@@ -270,6 +270,9 @@ class Server(object):
                 return meta, msg
         return None
 
+    def email(self, meta):
+        return smtp_server.load_email(meta)
+
     def raw(self, meta):
         with open(meta["data_path"], "rb") as handle:
             return handle.read()
@@ -458,21 +461,20 @@ def managed_host():
     if not os.path.exists("/usr/sbin/sshd") and not shutil.which("apt-get"):
         pytest.skip("sshd harness unavailable: no /usr/sbin/sshd and no apt-get to install openssh-server")
     env = _sshd_env()
-    proc = subprocess.run(["bash", SSHD_SH, "start"], env=env, capture_output=True, text=True, timeout=900,
-                          check=False)
-    if proc.returncode != 0:
-        pytest.fail("scripts/testhosts/sshd.sh start failed (rc %d):\n%s\n%s" % (proc.returncode, proc.stdout,
-                                                                                proc.stderr))
     try:
+        proc = subprocess.run(["bash", SSHD_SH, "start"], env=env, capture_output=True, text=True, timeout=900,
+                              check=False)
+        if proc.returncode != 0:
+            pytest.fail("scripts/testhosts/sshd.sh start failed (rc %d):\n%s\n%s"
+                        % (proc.returncode, proc.stdout, proc.stderr))
         out = subprocess.run(["bash", SSHD_SH, "env"], env=env, capture_output=True, text=True, timeout=60,
                              check=True).stdout
         values = {}
         for line in out.splitlines():
             if line.startswith("export ") and "=" in line:
-                key, _, value = line[len("export "):].partition("=")
+                key, value = line[len("export "):].split("=", 1)
                 values[key] = value.strip().strip("'\"")
-        host = ManagedHost(values)
-        yield host
+        yield ManagedHost(values)
     finally:
         subprocess.run(["bash", SSHD_SH, "stop"], env=env, capture_output=True, text=True, timeout=120, check=False)
 
@@ -485,4 +487,3 @@ def mh_dir(managed_host):
     os.chown(path, managed_host.uid, managed_host.gid)
     yield path
     shutil.rmtree(path, ignore_errors=True)
-
