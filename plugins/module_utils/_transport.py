@@ -60,6 +60,10 @@ class SmtpSession(object):
     def _translate(self, phase, exc):
         """Map an exception raised during ``phase`` to a DeliveryError."""
         timeout = "%gs" % self.timeout
+        cause = exc.__context__
+        if isinstance(exc, smtplib.SMTPServerDisconnected) and isinstance(cause, (socket.timeout, TimeoutError)):
+            # smtplib reports a reply that did not come in time as "Connection unexpectedly closed".
+            exc = cause
         if isinstance(exc, smtplib.SMTPResponseException):
             code, text = exc.smtp_code, _text(exc.smtp_error)
             if isinstance(exc, smtplib.SMTPAuthenticationError):
