@@ -304,6 +304,11 @@ def _servers(tmp_path_factory, shared_dir):
         "tls": dict(mode="tls", auth_user=SMTP_USER, auth_password=SMTP_PASSWORD, require_auth=True),
         "wrong_host": dict(mode="starttls", cert="wrong-host", auth_user=SMTP_USER, auth_password=SMTP_PASSWORD),
         "untrusted": dict(mode="tls", cert="untrusted", auth_user=SMTP_USER, auth_password=SMTP_PASSWORD),
+        # Faults: a greeting that comes too late, a connection lost after the message body was sent
+        # (before the server's answer), a message refused at the end of DATA.
+        "slow": dict(mode="plain", delay_ms_at={"connect": 4000}),
+        "drop_dot": dict(mode="plain", drop_at=["dot"]),
+        "reject_data": dict(mode="plain", reject_data=554),
     }
     started = {}
     with contextlib.ExitStack() as stack:
@@ -348,6 +353,12 @@ def wrong_host_server(_servers):
 def untrusted_server(_servers):
     """Implicit TLS with a certificate from a CA nobody trusts."""
     return _servers["untrusted"]
+
+
+@pytest.fixture(scope="session")
+def fault_servers(_servers):
+    """Plain servers that misbehave: slow (greeting after 4 s), drop_dot, reject_data (554)."""
+    return {name: _servers[name] for name in ("slow", "drop_dot", "reject_data")}
 
 
 @pytest.fixture(scope="session")

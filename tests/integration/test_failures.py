@@ -21,7 +21,7 @@ def _tag(name):
 
 @pytest.fixture(scope="module")
 def cases(ansible, tmp_path_factory, plain_server, starttls_server, wrong_host_server, untrusted_server,
-          closed_port):
+          closed_port, fault_servers):
     """name -> dict(args, server, phase, exit_code, says, code); then the run's results."""
     big = tmp_path_factory.mktemp("big") / "big.bin"
     big.write_bytes(b"x" * (1024 * 1024 + 1))
@@ -50,6 +50,17 @@ def cases(ansible, tmp_path_factory, plain_server, starttls_server, wrong_host_s
             args={"target": plain_server.target, "security": "none", "on_refused": "warn",
                   "to": ["nobody1@example.net", "nobody2@example.net"]},
             server=plain_server, phase="rcpt", exit_code=-1, says="2 of 2 recipients refused", code=550),
+        "no_greeting_in_time": dict(
+            args={"target": fault_servers["slow"].target, "security": "none", "to": "b@example.net", "timeout": 1000},
+            server=fault_servers["slow"], phase="connect", exit_code=-1, says="no answer within 1s"),
+        "dropped_after_data": dict(
+            # The body went out but no answer came: the server may have queued it, so sent is null.
+            args={"target": fault_servers["drop_dot"].target, "security": "none", "to": "b@example.net"},
+            server=fault_servers["drop_dot"], phase="data", exit_code=-1, says="may or may not have accepted",
+            sent=None),
+        "data_refused": dict(
+            args={"target": fault_servers["reject_data"].target, "security": "none", "to": "b@example.net"},
+            server=fault_servers["reject_data"], phase="data", exit_code=-1, says="refused the message", code=554),
         "attachment_too_big": dict(
             args={"target": plain_server.target, "security": "none", "to": "b@example.net",
                   "attachments": [str(big)], "max_attachment_size_mb": 1},
@@ -69,7 +80,8 @@ def cases(ansible, tmp_path_factory, plain_server, starttls_server, wrong_host_s
 
 
 @pytest.mark.parametrize("name", ["refused_connection", "bad_password", "cert_wrong_host", "cert_untrusted_ca",
-                                  "starttls_missing", "partly_refused", "all_refused_warn", "attachment_too_big"])
+                                  "starttls_missing", "partly_refused", "all_refused_warn", "no_greeting_in_time",
+                                  "dropped_after_data", "data_refused", "attachment_too_big"])
 def test_failure(cases, name):
     table, run = cases
     case = table[name]
@@ -84,7 +96,7 @@ def test_failure(cases, name):
     if case["exit_code"] == -1:
         # Names the server and the phase: "SMTP <phase> failed at 127.0.0.1:<port>: ..."
         assert result["msg"].startswith("SMTP %s failed at 127.0.0.1:%d: " % (case["phase"], port)), result["msg"]
-        assert result["sent"] is False
+        assert result["sent"] is case.get("sent", False)
         assert result["session"]["port"] == port
     if case.get("code"):
         assert result["smtp_code"] == case["code"]
