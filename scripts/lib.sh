@@ -120,7 +120,7 @@ copy_tree() {
     fi
     if git -C "$REPO_ROOT" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
         (
-            cd "$REPO_ROOT"
+            cd "$REPO_ROOT" || exit 1
             git ls-files -z --cached --others --exclude-standard --deduplicate \
                 | while IFS= read -r -d '' f; do
                     [[ -e "$f" || -L "$f" ]] || continue   # deleted but still tracked

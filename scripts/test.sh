@@ -60,7 +60,7 @@ run_step() {
     t0=$(date +%s)
     (
         [[ "$stack" == - ]] || stack_env "$stack"
-        cd "$REPO_ROOT"
+        cd "$REPO_ROOT" || exit 1
         exec timeout --kill-after=30 "$STEP_TIMEOUT" "$@"
     ) 2>&1 </dev/null | tee "$log"
     rc=${PIPESTATUS[0]}
