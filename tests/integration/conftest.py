@@ -309,6 +309,7 @@ def _servers(tmp_path_factory, shared_dir):
         "slow": dict(mode="plain", delay_ms_at={"connect": 4000}),
         "drop_dot": dict(mode="plain", drop_at=["dot"]),
         "reject_data": dict(mode="plain", reject_data=554),
+        "no_smtputf8": dict(mode="plain", smtputf8=False),
     }
     started = {}
     with contextlib.ExitStack() as stack:
@@ -357,8 +358,8 @@ def untrusted_server(_servers):
 
 @pytest.fixture(scope="session")
 def fault_servers(_servers):
-    """Plain servers that misbehave: slow (greeting after 4 s), drop_dot, reject_data (554)."""
-    return {name: _servers[name] for name in ("slow", "drop_dot", "reject_data")}
+    """Plain servers that misbehave: slow (greeting after 4 s), drop_dot, reject_data (554), no_smtputf8."""
+    return {name: _servers[name] for name in ("slow", "drop_dot", "reject_data", "no_smtputf8")}
 
 
 @pytest.fixture(scope="session")
@@ -448,7 +449,9 @@ class ManagedHost(object):
 def _sshd_env():
     """A private instance (own state dir, port and inventory) so that other users of the default
     build/testhosts instance on this machine are neither disturbed nor disturbing."""
-    state = os.environ.get("FLINT_IT_SSHD_DIR", os.path.join(REPO_ROOT, "build", "testhosts", "pytest-integration"))
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")  # with pytest -n, one instance per worker
+    state = os.environ.get("FLINT_IT_SSHD_DIR",
+                           os.path.join(REPO_ROOT, "build", "testhosts", "pytest-integration-" + worker))
     env = dict(os.environ)
     env.update({"FLINT_SSHD_STATE_DIR": os.path.join(state, "sshd"),
                 "FLINT_SSHD_INVENTORY": os.path.join(state, "inventory.ini")})

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 
 import pytest
@@ -237,3 +239,27 @@ def test_save_eml_is_what_the_server_received(ansible, tag, plain_server, tmp_pa
     assert oct(eml.stat().st_mode & 0o777) == oct(0o600)
     assert parse_email(eml.read_bytes())["Bcc"] is None
     assert "secret-bcc@example.org" in meta["rcpt_tos"]
+
+
+def test_non_ascii_addresses_headers_and_body(ansible, tag, plain_server):
+    server = plain_server
+    args = {"target": server.target, "security": "none", "ehlo_name": tag,
+            "from": u"Ren\u00e9e M\u00fcller <renee@example.com>",
+            "to": u"J\u00f6rg <j\u00f6rg@example.net>, plain@example.net",
+            # A line break from a template is folded into a space, never a header break.
+            "subject": u"Gr\u00fc\u00dfe \u2013 report\nsecond line " + tag,
+            "body": u"\u00c4rger? Nein: \u2713 alles gr\u00fcn\n"}
+    run = ansible.playbook([play([send("send", args)])])
+    assert run.rc == 0, run.describe()
+    result = run.result("send")
+    assert_flint_shape(result, 0, send_from="controller")
+    meta, msg = _received(server, result)
+    assert msg.get_content() == u"\u00c4rger? Nein: \u2713 alles gr\u00fcn\n"
+    # SMTPUTF8 headers are raw UTF-8 (RFC 6532): parse the text, not the ASCII-only byte form.
+    text = server.raw(meta).decode("utf-8").replace("\r\n", "\n")
+    headers = email.message_from_string(text, policy=email.policy.default)
+    assert meta["rcpt_tos"] == [u"j\u00f6rg@example.net", "plain@example.net"]
+    assert meta["smtputf8"] is True and "SMTPUTF8" in meta["mail_options"]
+    assert headers["Subject"] == u"Gr\u00fc\u00dfe \u2013 report second line " + tag
+    assert headers["From"].addresses[0].display_name == u"Ren\u00e9e M\u00fcller"
+    assert headers["To"].addresses[0].display_name == u"J\u00f6rg"

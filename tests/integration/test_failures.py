@@ -61,6 +61,9 @@ def cases(ansible, tmp_path_factory, plain_server, starttls_server, wrong_host_s
         "data_refused": dict(
             args={"target": fault_servers["reject_data"].target, "security": "none", "to": "b@example.net"},
             server=fault_servers["reject_data"], phase="data", exit_code=-1, says="refused the message", code=554),
+        "utf8_address_without_smtputf8": dict(
+            args={"target": fault_servers["no_smtputf8"].target, "security": "none", "to": u"j\u00f6rg@example.net"},
+            server=fault_servers["no_smtputf8"], phase="mail", exit_code=-1, says="does not offer SMTPUTF8"),
         "attachment_too_big": dict(
             args={"target": plain_server.target, "security": "none", "to": "b@example.net",
                   "attachments": [str(big)], "max_attachment_size_mb": 1},
@@ -81,7 +84,8 @@ def cases(ansible, tmp_path_factory, plain_server, starttls_server, wrong_host_s
 
 @pytest.mark.parametrize("name", ["refused_connection", "bad_password", "cert_wrong_host", "cert_untrusted_ca",
                                   "starttls_missing", "partly_refused", "all_refused_warn", "no_greeting_in_time",
-                                  "dropped_after_data", "data_refused", "attachment_too_big"])
+                                  "dropped_after_data", "data_refused", "utf8_address_without_smtputf8",
+                                  "attachment_too_big"])
 def test_failure(cases, name):
     table, run = cases
     case = table[name]
