@@ -53,7 +53,8 @@ class SmtpSession(object):
 
     def _fail(self, phase, what, hint="", code=None, text=None, sent=False):
         said = " (server said %s %s)" % (code, text) if code is not None else ""
-        message = "SMTP %s failed at %s: %s%s.%s" % (phase, self.where, what, said, " " + hint if hint else "")
+        detail = ("%s%s" % (what, said)).rstrip(".")  # ssl's verify_message may end with one: no ".."
+        message = "SMTP %s failed at %s: %s.%s" % (phase, self.where, detail, " " + hint if hint else "")
         return DeliveryError(message, phase=phase, host=self.host, port=self.port,
                              smtp_code=code, smtp_text=text, sent=sent)
 
