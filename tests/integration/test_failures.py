@@ -95,6 +95,7 @@ def test_failure(cases, name):
     assert result["phase"] == case["phase"]
     assert result["changed"] is False
     assert case["says"] in result["msg"], result["msg"]
+    assert ".." not in result["msg"], result["msg"]
     server = case["server"]
     port = case.get("port") or server.port
     if case["exit_code"] == -1:
