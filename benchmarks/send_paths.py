@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 """How much do flint.smtp's layers cost over bare smtplib? Ratios, not seconds.
 
@@ -44,7 +43,7 @@ def _collections_path():
 
 def _median_time(func, rounds):
     samples = []
-    for _ in range(rounds):
+    for _round in range(rounds):
         start = time.perf_counter()
         func()
         samples.append(time.perf_counter() - start)

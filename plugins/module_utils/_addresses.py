@@ -22,6 +22,7 @@ __all__ = ["Mailbox", "parse_mailbox", "parse_mailboxes", "envelope_recipients"]
 _MAX_LOCAL = 64
 _MAX_PATH = 254
 _LOCAL_RE = re.compile(r'^(?:[^\s@<>()\[\],;:\\"]+|"(?:[^"\\\r\n]|\\.)+")$')
+_BARE = re.compile(r"^<?([^\s<>\"(),;:]+@[^\s<>\"(),;]+)>?$")
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
 _DOMAIN_RE = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|(?:[^\s@<>()\[\],;:\\\".]+\.)*[^\s@<>()\[\],;:\\\".]+)$")
 
@@ -88,7 +89,10 @@ def parse_mailbox(text, field):
     unquoted = _QUOTED.sub("", text)
     if unquoted.count("<") != unquoted.count(">"):
         raise InputError("%s: %r has unbalanced angle brackets" % (field, text))
-    name, addr = parseaddr(text)
+    bare = _BARE.match(text)
+    # parseaddr's strictness differs across Python releases (3.13 refuses domain literals),
+    # so a bare address is taken as it is and checked below by our own rules.
+    name, addr = ("", bare.group(1)) if bare else parseaddr(text)
     if not addr or addr.count("@") != 1 and not addr.startswith('"'):
         raise InputError(
             "%s: %r is not an e-mail address (expected local@domain or 'Name <local@domain>')" % (field, text)

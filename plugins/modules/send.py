@@ -21,7 +21,7 @@ description:
     makes that choice. On the controller it sends in-process and no module is copied to a host.
   - Sending from the controller happens once per host in the play. Use C(run_once) for one mail.
 author:
-  - flint.smtp contributors
+  - flint.smtp contributors (@flint-smtp)
 extends_documentation_fragment:
   - flint.smtp._connection
 attributes:
@@ -32,6 +32,7 @@ attributes:
       - With O(check_connection=true) it also connects, negotiates TLS and logs in, then quits.
   diff_mode:
     support: none
+    description: There is nothing to compare; the message is reported in the result instead.
   action:
     support: full
     description: An action plugin decides whether to send from the controller or the managed host.
@@ -40,9 +41,11 @@ attributes:
     description: Async tasks always send from the managed host.
   action_group:
     support: full
+    description: Use C(group/flint.smtp.smtp) in C(module_defaults) to set the server options once.
     membership: [flint.smtp.smtp]
   platform:
     support: full
+    description: Runs where Python's C(smtplib) runs; on the controller in-process, or on POSIX managed hosts.
     platforms: posix
 options:
   connector_name:
@@ -146,7 +149,7 @@ notes:
     options. O(port), O(security), O(validate_certs), O(ca_path) and the other options after O(content_type)
     are additions of this collection.
   - Put the server settings once in C(module_defaults) with the group C(group/flint.smtp.smtp).
-  - When run from AWX, RV(meta.job-id) is built from the AWX job id, and RV(meta.username) is the AWX user who
+  - When run from AWX, C(meta['job-id']) is built from the AWX job id, and C(meta['username']) is the AWX user who
     launched the job.
 seealso:
   - name: Flint SMTP operation
@@ -228,49 +231,29 @@ EXAMPLES = r"""
 
 RETURN = r"""
 meta:
-  description: Flint's job metadata.
+  description:
+    - Flint's job metadata, with Flint's own key names. Read hyphenated keys with brackets,
+      for example C(result.meta['exit-code']).
+    - C(job-id) is C(job-) and a UUID4. From AWX it is C(job-awx-<awx job id>-<uuid4>).
+    - C(exit-code) is V(0) on success. It is V(-1) when the SMTP server, the connection, TLS or authentication
+      failed, and V(1) on bad input or an unexpected error. RV(rc) holds the same number.
+    - C(context) is always V(flint-util:smtp:operation:smtp.rb), the Flint flintbit this replaces.
+    - C(message) is V(success) or the error text. C(timeout) is the timeout in milliseconds.
+    - C(timestamp) is when the job ended, in milliseconds since the epoch.
+    - C(status) is always V(complete), and C(content-type) is always V(application/json).
+    - C(username) is the AWX user who launched the job, else the login user on the controller.
   returned: always
   type: dict
-  contains:
-    job-id:
-      description: C(job-) and a UUID4. From AWX, C(job-awx-<awx job id>-<uuid4>).
-      type: str
-      sample: job-2c30b9ff-2bf0-44bb-b4f8-63941503cc17
-    exit-code:
-      description:
-        - V(0) on success.
-        - V(-1) when the SMTP server, the connection, TLS or authentication failed.
-        - V(1) on bad input or an unexpected error.
-      type: int
-      sample: 0
-    context:
-      description: The Flint flintbit this replaces.
-      type: str
-      sample: flint-util:smtp:operation:smtp.rb
-    message:
-      description: V(success) or the error text.
-      type: str
-      sample: success
-    timeout:
-      description: The timeout in milliseconds.
-      type: int
-      sample: 60000
-    timestamp:
-      description: When the job ended, in milliseconds since the epoch.
-      type: int
-      sample: 1469599876012
-    status:
-      description: Always V(complete).
-      type: str
-      sample: complete
-    content-type:
-      description: Always V(application/json).
-      type: str
-      sample: application/json
-    username:
-      description: The AWX user who launched the job, else the login user on the controller.
-      type: str
-      sample: admin
+  sample:
+    job-id: job-2c30b9ff-2bf0-44bb-b4f8-63941503cc17
+    exit-code: 0
+    context: flint-util:smtp:operation:smtp.rb
+    message: success
+    timeout: 60000
+    timestamp: 1469599876012
+    status: complete
+    content-type: application/json
+    username: admin
 output:
   description: Flint's output.
   returned: always
@@ -282,7 +265,7 @@ output:
       sample: success
   sample: {"result": "success"}
 rc:
-  description: The same as RV(meta.exit-code).
+  description: The same as C(meta['exit-code']).
   returned: always
   type: int
   sample: 0
@@ -290,7 +273,9 @@ msg:
   description: A one-line summary. On failure it gives host:port, the SMTP phase, the server's code and text, and what to do.
   returned: always
   type: str
-  sample: "SMTP auth failed at smtp.example.com:587: the server rejected the credentials (server said 535 5.7.8 Authentication credentials invalid). Check username and password; ..."
+  sample: >-
+    SMTP auth failed at smtp.example.com:587: the server rejected the credentials
+    (server said 535 5.7.8 Authentication credentials invalid). Check username and password; ...
 phase:
   description: The step that failed, one of V(input), V(connect), V(ehlo), V(starttls), V(auth), V(mail), V(rcpt), V(data), V(internal).
   returned: failure

@@ -10,4 +10,4 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 if _HERE not in sys.path:  # also under --import-mode=importlib
     sys.path.insert(0, _HERE)
 
-from pytest_smtp import smtp_server, smtp_server_thread  # noqa: E402,F401
+from pytest_smtp import smtp_server, smtp_server_thread  # noqa: E402,F401  pylint: disable=unused-import

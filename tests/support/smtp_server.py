@@ -133,7 +133,7 @@ def _parse_delays(value: Any) -> Dict[str, int]:
         value = [value]
     out = {}
     for item in value or []:
-        phase, _, ms = str(item).partition(":")
+        phase, _sep, ms = str(item).partition(":")
         out[phase] = int(ms)
     return out
 
