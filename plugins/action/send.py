@@ -101,6 +101,9 @@ class ActionModule(ActionBase):
     def _input_failure(self, job, args, text):
         timeout = args.get("timeout", 60000)
         result = flint_result(job, EXIT_INPUT, text, timeout if isinstance(timeout, int) else 60000)
-        result.update(failed=True, changed=False, msg=text, phase="input",
+        # send_from is returned always: where the task would have sent from, as far as it is known.
+        send_from = args.get("send_from", "auto")
+        send_from = self._where(send_from) if send_from in ("auto", "controller", "target") else "controller"
+        result.update(failed=True, changed=False, msg=text, phase="input", send_from=send_from,
                       connector_name=args.get("connector_name", "smtp"))
         return result
