@@ -64,6 +64,10 @@ def cases(ansible, tmp_path_factory, plain_server, starttls_server, wrong_host_s
         "utf8_address_without_smtputf8": dict(
             args={"target": fault_servers["no_smtputf8"].target, "security": "none", "to": u"j\u00f6rg@example.net"},
             server=fault_servers["no_smtputf8"], phase="mail", exit_code=-1, says="does not offer SMTPUTF8"),
+        "both_content_type_spellings": dict(
+            args={"target": plain_server.target, "security": "none", "to": "b@example.net",
+                  "content_type": "text/html", "content-type": "text/plain"},
+            server=plain_server, phase="input", exit_code=1, says="not both"),
         "attachment_too_big": dict(
             args={"target": plain_server.target, "security": "none", "to": "b@example.net",
                   "attachments": [str(big)], "max_attachment_size_mb": 1},
@@ -85,7 +89,7 @@ def cases(ansible, tmp_path_factory, plain_server, starttls_server, wrong_host_s
 @pytest.mark.parametrize("name", ["refused_connection", "bad_password", "cert_wrong_host", "cert_untrusted_ca",
                                   "starttls_missing", "partly_refused", "all_refused_warn", "no_greeting_in_time",
                                   "dropped_after_data", "data_refused", "utf8_address_without_smtputf8",
-                                  "attachment_too_big"])
+                                  "both_content_type_spellings", "attachment_too_big"])
 def test_failure(cases, name):
     table, run = cases
     case = table[name]
@@ -147,9 +151,11 @@ def test_partly_refused_envelope_is_reset_before_data(cases, plain_server):
     assert "nobody@example.net" in result["msg"]
 
 
-def test_input_failure_never_connected(cases, plain_server):
-    table, _run = cases
-    assert plain_server.sessions_from(table["attachment_too_big"]["tag"]) == []
+@pytest.mark.parametrize("name", ["attachment_too_big", "both_content_type_spellings"])
+def test_input_failure_never_connected(cases, plain_server, name):
+    table, run = cases
+    assert plain_server.sessions_from(table[name]["tag"]) == []
+    assert "session" not in run.result(name)
 
 
 def test_on_refused_warn_delivers_to_the_others(ansible, tag, plain_server):
