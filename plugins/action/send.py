@@ -26,6 +26,10 @@ from ansible_collections.flint.smtp.plugins.plugin_utils._task_args import (
 MODULE = "flint.smtp.send"
 
 
+def _text_or_none(value):
+    return str(value) if value not in (None, "") else None
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _supports_check_mode = True
@@ -35,8 +39,8 @@ class ActionModule(ActionBase):
         super(ActionModule, self).run(tmp, task_vars)
         del tmp
         task_vars = task_vars or {}
-        job = JobInfo.from_vars(task_vars)
         args, error = normalize_flint_args(self._task.args)
+        job = JobInfo.from_vars(task_vars, _text_or_none(args.get("job_id")), _text_or_none(args.get("job_user")))
         secrets = secret_values(args)
         params = None
         if error is None:
@@ -80,7 +84,9 @@ class ActionModule(ActionBase):
             return path  # the core reports it as missing, with the path the user wrote
 
     def _send_on_target(self, args, job, task_vars, timeout_ms):
-        args = dict(args, send_from="target")
+        # The job and the user are the controller's (or AWX's), not the managed host's login;
+        # they travel as arguments so that async results, which we never see, carry them too.
+        args = dict(args, send_from="target", job_id=job.job_id, job_user=job.username)
         result = self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars,
                                       wrap_async=self._task.async_val)
         if self._task.async_val and "ansible_job_id" in result:
@@ -93,9 +99,6 @@ class ActionModule(ActionBase):
             shaped.update(flint_result(job, EXIT_INPUT, text, timeout_ms))
             shaped.update(failed=True, msg=text, phase="internal", send_from="target")
             return shaped
-        # The job and the user are the controller's (or AWX's), not the managed host's login.
-        meta["job-id"] = job.job_id
-        meta["username"] = job.username
         return result
 
     def _input_failure(self, job, args, text):

@@ -46,6 +46,11 @@ ARGUMENT_SPEC = {
     "save_eml": {"type": "path"},
     "deliver": {"type": "bool", "default": True},
     "send_from": {"type": "str", "default": "auto", "choices": ["auto", "controller", "target"]},
+    # Flint's meta.job-id and meta.username. The action plugin fills them from AWX's vars
+    # and passes them to the module, so a target-side (even async) result names the
+    # controller's job and user, not the managed host's login.
+    "job_id": {"type": "str"},
+    "job_user": {"type": "str"},
 }
 
 REQUIRED_TOGETHER = [["username", "password"]]

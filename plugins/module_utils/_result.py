@@ -36,13 +36,17 @@ class JobInfo(object):
         self.username = username or _login_user()
 
     @classmethod
-    def from_vars(cls, task_vars):
-        """Build from play vars: AWX passes awx_job_id/tower_job_id and awx_user_name."""
+    def from_vars(cls, task_vars, job_id=None, username=None):
+        """Build from play vars: AWX passes awx_job_id/tower_job_id and awx_user_name.
+
+        ``job_id``/``username`` given by the task win over both.
+        """
         task_vars = task_vars or {}
         awx_id = task_vars.get("awx_job_id", task_vars.get("tower_job_id"))
         user = task_vars.get("awx_user_name", task_vars.get("tower_user_name"))
-        job_id = "job-awx-%s-%s" % (awx_id, uuid.uuid4()) if awx_id not in (None, "") else None
-        return cls(job_id, str(user) if user else None)
+        if not job_id and awx_id not in (None, ""):
+            job_id = "job-awx-%s-%s" % (awx_id, uuid.uuid4())
+        return cls(job_id, username or (str(user) if user else None))
 
 
 def flint_result(job, exit_code, message, timeout_ms, now=None):

@@ -144,6 +144,17 @@ options:
     type: str
     default: auto
     choices: [auto, controller, target]
+  job_id:
+    description:
+      - Flint's C(meta['job-id']) for this send. Leave it unset to get C(job-) and a UUID4, or under AWX
+        C(job-awx-<awx job id>-<uuid4>).
+      - Set it to tie the result to an id of your own.
+    type: str
+  job_user:
+    description:
+      - Flint's C(meta['username']). Leave it unset to get the AWX user who launched the job, or else the login
+        user on the controller.
+    type: str
 notes:
   - Flint read O(username) as C(user_name), and both spellings work. Flint hard-coded port 587 and had no TLS
     options. O(port), O(security), O(validate_certs), O(ca_path) and the other options after O(content_type)
@@ -362,7 +373,8 @@ from ansible_collections.flint.smtp.plugins.module_utils._send import run
 
 def main():
     module = AnsibleModule(supports_check_mode=True, **module_kwargs())
-    result = run(module.params, check_mode=module.check_mode, warn=module.warn, job=JobInfo(), send_from="target")
+    job = JobInfo(module.params["job_id"], module.params["job_user"])
+    result = run(module.params, check_mode=module.check_mode, warn=module.warn, job=job, send_from="target")
     if result.get("failed"):
         module.fail_json(**result)
     module.exit_json(**result)

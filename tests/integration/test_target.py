@@ -129,9 +129,6 @@ def test_async_sends_from_the_target(target_run, starttls_server):
     assert starttls_server.message_by_id(result["message_id"]) is not None
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: with async the polled result is the module's own, so meta.job-id "
-                   "is not built from awx_job_id and meta.username is the managed host's login user, not "
-                   "awx_user_name (the action plugin only fixes meta up on the non-async target path)")
 def test_async_result_keeps_the_awx_job_and_user(target_run):
     meta = target_run["run"].result("async from awx")["meta"]
     assert meta["job-id"].startswith("job-awx-42-"), meta

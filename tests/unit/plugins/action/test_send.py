@@ -26,9 +26,11 @@ def action(args, transport="local", become=False, check_mode=True, async_val=0):
     play_context.become = become
     play_context.check_mode = check_mode
     plugin = ActionModule(task, connection, play_context, loader=None, templar=None, shared_loader_obj=None)
-    plugin._execute_module = MagicMock(return_value={"changed": True, "rc": 0, "send_from": "target",
-                                                     "meta": {"job-id": "job-remote", "username": "remote",
-                                                              "exit-code": 0}})
+    def module(module_name, module_args, task_vars, wrap_async):
+        # What the module does with the identity it is given.
+        return {"changed": True, "rc": 0, "send_from": "target",
+                "meta": {"job-id": module_args["job_id"], "username": module_args["job_user"], "exit-code": 0}}
+    plugin._execute_module = MagicMock(side_effect=module)
     return plugin
 
 
@@ -59,10 +61,18 @@ def test_target_result_gets_the_controller_job_and_user():
     assert result["meta"]["job-id"].startswith("job-awx-7-") and result["meta"]["username"] == "bob"
     kwargs = plugin._execute_module.call_args.kwargs
     assert kwargs["module_name"] == "flint.smtp.send" and kwargs["module_args"]["send_from"] == "target"
+    # The identity travels to the module, so async results (never seen here) carry it too.
+    assert kwargs["module_args"]["job_id"] == result["meta"]["job-id"] and kwargs["module_args"]["job_user"] == "bob"
+
+
+def test_task_given_job_identity_wins():
+    result = action(dict(BASE, job_id="job-change-1234", job_user="carol")).run(task_vars={"awx_job_id": 7})
+    assert result["meta"]["job-id"] == "job-change-1234" and result["meta"]["username"] == "carol"
 
 
 def test_module_that_never_ran_still_answers_in_flint_shape():
     plugin = action(BASE, transport="ssh")
+    plugin._execute_module.side_effect = None
     plugin._execute_module.return_value = {"failed": True, "msg": "MODULE FAILURE: no python", "rc": 127}
     result = plugin.run(task_vars={})
     assert result["failed"] and result["rc"] == 1 and result["meta"]["exit-code"] == 1
