@@ -314,8 +314,8 @@ def _servers(tmp_path_factory, shared_dir):
     started = {}
     with contextlib.ExitStack() as stack:
         for name, spec in specs.items():
-            opts = dict(spec)
-            mode = opts.pop("mode")
+            mode = spec["mode"]
+            opts = {key: value for key, value in spec.items() if key != "mode"}
             store = str(tmp_path_factory.mktemp("smtp-" + name))
             info = stack.enter_context(smtp_server.running_server(
                 mode, store=store, ca_dir=ca_dir if mode != "plain" else None, reject_rcpt=REFUSED_RCPT,

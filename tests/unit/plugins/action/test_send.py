@@ -26,6 +26,7 @@ def action(args, transport="local", become=False, check_mode=True, async_val=0):
     play_context.become = become
     play_context.check_mode = check_mode
     plugin = ActionModule(task, connection, play_context, loader=None, templar=None, shared_loader_obj=None)
+
     def module(module_name, module_args, task_vars, wrap_async):
         # What the module does with the identity it is given.
         return {"changed": True, "rc": 0, "send_from": "target",
