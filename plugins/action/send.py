@@ -9,6 +9,8 @@ input gives the same Flint-shaped failure on both, and nothing is copied to a ho
 
 from __future__ import annotations
 
+import os
+
 from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
 
@@ -76,7 +78,7 @@ class ActionModule(ActionBase):
 
     def _controller_path(self, path):
         """Relative attachment paths are looked up like copy's src (role files/, playbook dir)."""
-        if path.startswith("/"):
+        if os.path.isabs(path):
             return path
         try:
             return self._find_needle("files", path)
