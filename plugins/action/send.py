@@ -104,8 +104,11 @@ class ActionModule(ActionBase):
         return result
 
     def _input_failure(self, job, args, text):
-        timeout = args.get("timeout", 60000)
-        result = flint_result(job, EXIT_INPUT, text, timeout if isinstance(timeout, int) else 60000)
+        try:
+            timeout = int(args.get("timeout", 60000))
+        except (TypeError, ValueError):
+            timeout = 60000  # the bad timeout is what the message is about
+        result = flint_result(job, EXIT_INPUT, text, timeout)
         # send_from is returned always: where the task would have sent from, as far as it is known.
         send_from = args.get("send_from", "auto")
         send_from = self._where(send_from) if send_from in ("auto", "controller", "target") else "controller"

@@ -110,3 +110,8 @@ def test_secret_echoed_by_anything_is_scrubbed():
 def test_missing_required_option():
     result = action({"from": "ops@example.com", "to": "a@example.com"}).run(task_vars={})
     assert result["failed"] and result["rc"] == 1 and "target" in result["msg"]
+
+
+def test_input_failure_keeps_a_flint_string_timeout():
+    result = action(dict(BASE, timeout="1500", bogus=1)).run(task_vars={})
+    assert result["rc"] == 1 and result["meta"]["timeout"] == 1500
