@@ -47,9 +47,6 @@ class Mailbox(object):
         # both go out as UTF-8 under SMTPUTF8 (RFC 6531), so treat them alike.
         return not self.addr.isascii()
 
-    def __eq__(self, other):
-        return isinstance(other, Mailbox) and (self.name, self.addr) == (other.name, other.addr)
-
     def __repr__(self):
         return "Mailbox(%r, %r)" % (self.name, self.addr)
 

@@ -42,8 +42,8 @@ class PreparedMessage(object):
         return len(self.data)
 
     def summary(self):
+        """The result keys that describe the message, the same whether it was sent or not."""
         return {
-            "from": self.sender,
             "recipients": list(self.recipients),
             "size": self.size,
             "message_id": self.message_id,

@@ -77,8 +77,7 @@ def run(params, check_mode=False, warn=None, job=None, send_from="target"):
         auth = select_auth(params)
         check_plaintext_auth(auth, security, host, params.get("allow_plaintext_auth", False))
         session = _session(params, host, port, security)
-        extra.update(message_id=message.message_id, recipients=list(message.recipients),
-                     size=message.size, attachments=[item.summary() for item in message.attachments])
+        extra.update(message.summary())
         if params.get("save_eml"):
             message.save(params["save_eml"])
             extra["eml_path"] = params["save_eml"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 
-from ansible_collections.flint.smtp.plugins.module_utils._argspec import FLINT_KEY_ALIASES, module_kwargs
+from ansible_collections.flint.smtp.plugins.module_utils._argspec import ARGUMENT_SPEC, FLINT_KEY_ALIASES, module_kwargs
 
 __all__ = ["normalize_flint_args", "validate", "secret_values", "scrub"]
 
@@ -48,9 +48,8 @@ def validate(args):
 
 def secret_values(args):
     """Every no_log value in the task args, to scrub from whatever we return."""
-    spec = module_kwargs()["argument_spec"]
     values = set()
-    for name, option in spec.items():
+    for name, option in ARGUMENT_SPEC.items():  # read only: no copy needed
         if option.get("no_log"):
             for key in [name] + list(option.get("aliases", [])):
                 value = args.get(key)
