@@ -62,7 +62,12 @@ options:
     type: str
   timeout:
     description:
-      - Time limit in milliseconds, as in Flint, for connecting and for each SMTP step.
+      - Time budget in B(milliseconds), as in Flint, for the whole send, from connecting to QUIT
+        (later retries included); not a limit per step. Each socket operation gets what is left of it.
+      - Values under V(1000) are refused, because they are nearly always seconds typed by mistake;
+        values over one day (V(86400000)) are refused too.
+      - This is not the task keyword C(timeout:), which Ansible counts in seconds and which ends the
+        task from outside. Use this option to bound the send itself.
     type: int
     default: 60000
   ehlo_name:

@@ -38,11 +38,11 @@ class PasswordAuth(object):
         return "PasswordAuth(username=%r)" % self.username
 
 
-def select_auth(params):
-    """The auth method the task asks for, or None for an unauthenticated relay."""
-    if params.get("username") is None and params.get("password") is None:
+def select_auth(opts):
+    """The auth method an AuthOptions asks for, or None for an unauthenticated relay."""
+    if opts.username is None and opts.password is None:
         return None
-    auth = PasswordAuth(params.get("username"), params.get("password"))
+    auth = PasswordAuth(opts.username, opts.password)
     auth.validate()
     return auth
 

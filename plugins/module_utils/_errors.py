@@ -7,6 +7,11 @@ The core raises; the module and the action plugin translate. Each error knows it
 exit code, so result shaping never has to guess:
   1  bad input, or a failure we did not expect (Flint's exception branch);
  -1  the SMTP server, the connection, TLS or authentication failed (Flint's connector failure).
+
+The attributes are what retries and result shaping read: ``sent`` (False: nobody can have
+the message; None: the final dot went out and no reply came, so nobody knows; True: at
+least one recipient has it), ``smtp_code``/``smtp_text`` and ``transient`` (trying the same
+send again later may work, and doing so cannot deliver it twice).
 """
 
 from __future__ import annotations
@@ -22,11 +27,28 @@ class FlintSmtpError(Exception):
 
     exit_code = EXIT_INPUT
 
-    def __init__(self, message, phase="input", **details):
+    def __init__(self, message, phase="input", sent=False, smtp_code=None, smtp_text=None, transient=False,
+                 **details):
         super().__init__(message)
         self.message = message
         self.phase = phase
+        self.sent = sent
+        self.smtp_code = smtp_code
+        self.smtp_text = smtp_text
+        self.transient = bool(transient) and sent is False
         self.details = details
+
+    def add_text(self, text):
+        """Append a sentence to the human message (and to ``str(self)``)."""
+        self.message = "%s %s" % (self.message, text)
+        self.args = (self.message,)
+
+    def result_fields(self):
+        """The result keys this error contributes besides msg and the Flint meta/output."""
+        fields = {"phase": self.phase}
+        if self.exit_code == EXIT_SMTP:
+            fields.update(smtp_code=self.smtp_code, smtp_text=self.smtp_text, sent=self.sent)
+        return fields
 
 
 class InputError(FlintSmtpError):
@@ -38,8 +60,7 @@ class InputError(FlintSmtpError):
 class DeliveryError(FlintSmtpError):
     """The server, network, TLS or authentication said no.
 
-    ``details`` holds host, port, smtp_code and smtp_text where known, and ``sent``:
-    whether any recipient may already have the message (only with on_refused=warn).
+    ``details`` holds host and port.
     """
 
     exit_code = EXIT_SMTP

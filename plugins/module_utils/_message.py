@@ -20,6 +20,7 @@ from email.utils import format_datetime, make_msgid
 from ._addresses import envelope_recipients, parse_mailbox, parse_mailboxes
 from ._attachments import check_attachments, split_paths
 from ._errors import InputError
+from ._options import MessageOptions
 
 __all__ = ["PreparedMessage", "prepare_message"]
 
@@ -70,21 +71,23 @@ def _one_line(text):
     return _LINE_BREAKS.sub(" ", text).strip()
 
 
-def prepare_message(params, now=None):
-    """Validate the addresses and attachments in ``params`` and render the message.
+def prepare_message(opts, now=None):
+    """Validate the addresses and attachments in ``opts`` and render the message.
 
-    ``params`` uses the option names of the argument spec. Raises InputError.
+    ``opts`` is a MessageOptions (a params dict is converted, for tests and other callers).
+    Raises InputError.
     """
-    sender = parse_mailbox(params["from"].strip(), "from") if params.get("from") else None
+    if isinstance(opts, dict):
+        opts = MessageOptions(opts)
+    sender = parse_mailbox(opts.sender.strip(), "from") if opts.sender else None
     if sender is None:
         raise InputError("from: a sender address is required")
-    to = parse_mailboxes(params.get("to"), "to")
-    cc = parse_mailboxes(params.get("cc"), "cc")
-    bcc = parse_mailboxes(params.get("bcc"), "bcc")
+    to = parse_mailboxes(opts.to, "to")
+    cc = parse_mailboxes(opts.cc, "cc")
+    bcc = parse_mailboxes(opts.bcc, "bcc")
     if not (to or cc or bcc):
         raise InputError("to: at least one recipient address is required")
-    attachments = check_attachments(split_paths(params.get("attachments")),
-                                    params.get("max_attachment_size_mb", 10))
+    attachments = check_attachments(split_paths(opts.attachments), opts.max_attachment_size_mb)
 
     everyone = [sender] + to + cc + bcc
     smtputf8 = any(mailbox.needs_smtputf8 for mailbox in everyone)
@@ -97,15 +100,15 @@ def prepare_message(params, now=None):
     if cc:
         msg["Cc"] = [_header_address(mailbox) for mailbox in cc]
     # Bcc recipients are only ever in the envelope: no header names them.
-    msg["Subject"] = _one_line(params.get("subject") or "")
+    msg["Subject"] = _one_line(opts.subject or "")
     msg["Date"] = format_datetime(now or datetime.datetime.now(datetime.timezone.utc))
     # make_msgid() without a domain calls socket.getfqdn(), which can stall for seconds
     # where DNS is broken; the sender's domain is what receivers expect anyway.
     message_id = make_msgid(domain=sender.domain)
     msg["Message-ID"] = message_id
 
-    subtype = "html" if params.get("content_type") == "text/html" else "plain"
-    msg.set_content(params.get("body") or "", subtype=subtype)
+    subtype = "html" if opts.content_type == "text/html" else "plain"
+    msg.set_content(opts.body or "", subtype=subtype)
     for item in attachments:
         try:
             content = item.read()

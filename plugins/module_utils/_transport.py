@@ -27,15 +27,19 @@ def _text(value):
 
 
 class SmtpSession(object):
-    """Connect, secure, authenticate, send, quit; each step raises DeliveryError."""
+    """Connect, secure, authenticate, send, quit; each step raises DeliveryError.
 
-    def __init__(self, host, port, security, timeout_ms, context, ehlo_name=None):
-        self.host = host
-        self.port = port
-        self.security = security
-        self.timeout = timeout_ms / 1000.0
+    ``server`` is a ServerOptions; ``deadline`` the task's one time budget: before every step
+    the socket timeout is set to what is left of it.
+    """
+
+    def __init__(self, server, context, deadline, ehlo_name=None):
+        self.host = server.host
+        self.port = server.port
+        self.security = server.security
         self.context = context
-        self.ehlo_name = ehlo_name
+        self.deadline = deadline
+        self.ehlo_name = ehlo_name or server.ehlo_name
         self.smtp = None
         self.tls_version = None
         self.authenticated = False
@@ -51,16 +55,17 @@ class SmtpSession(object):
 
     # -- errors -------------------------------------------------------------
 
-    def _fail(self, phase, what, hint="", code=None, text=None, sent=False):
+    def _fail(self, phase, what, hint="", code=None, text=None, sent=False, transient=None):
         said = " (server said %s %s)" % (code, text) if code is not None else ""
         detail = ("%s%s" % (what, said)).rstrip(".")  # ssl's verify_message may end with one: no ".."
         message = "SMTP %s failed at %s: %s.%s" % (phase, self.where, detail, " " + hint if hint else "")
+        if transient is None:
+            transient = code is not None and 400 <= code < 500
         return DeliveryError(message, phase=phase, host=self.host, port=self.port,
-                             smtp_code=code, smtp_text=text, sent=sent)
+                             smtp_code=code, smtp_text=text, sent=sent, transient=transient)
 
     def _translate(self, phase, exc):
-        """Map an exception raised during ``phase`` to a DeliveryError."""
-        timeout = "%gs" % self.timeout
+        """Map an exception raised during ``phase`` to a DeliveryError (None: not ours to explain)."""
         cause = exc.__context__
         if isinstance(exc, smtplib.SMTPServerDisconnected) and isinstance(cause, (socket.timeout, TimeoutError)):
             # smtplib reports a reply that did not come in time as "Connection unexpectedly closed".
@@ -83,26 +88,40 @@ class SmtpSession(object):
                         "port 587/25, security: tls for port 465.")
             return self._fail(phase, "TLS handshake error: %s" % (getattr(exc, "reason", None) or exc), hint)
         if isinstance(exc, (socket.timeout, TimeoutError)):
-            return self._fail(phase, "no answer within %s" % timeout,
-                              "Check that the host and port are right and reachable, or raise timeout (ms).")
+            return self._timed_out(phase)
         if isinstance(exc, ConnectionRefusedError):
             return self._fail(phase, "connection refused",
-                              "Is an SMTP server listening on that port? Check target and port.")
+                              "Is an SMTP server listening on that port? Check target and port.", transient=True)
         if isinstance(exc, socket.gaierror):
             return self._fail(phase, "cannot resolve host name %s (%s)" % (self.host, exc.strerror),
-                              "Check target.")
+                              "Check target.", transient=exc.errno == socket.EAI_AGAIN)
         if isinstance(exc, smtplib.SMTPServerDisconnected):
             return self._fail(phase, "the server closed the connection (%s)" % (exc or "no reason given"),
                               "If the port expects implicit TLS use security: tls; otherwise see the "
-                              "server's log.")
+                              "server's log.", transient=True)
         if isinstance(exc, smtplib.SMTPNotSupportedError):
             return self._fail(phase, str(exc))
         if isinstance(exc, OSError):
             return self._fail(phase, exc.strerror or str(exc) or type(exc).__name__,
-                              "Check the network path to the server.")
+                              "Check the network path to the server.", transient=True)
         return None
 
+    def _timed_out(self, phase):
+        return self._fail(phase, "no answer within the task's timeout of %s" % self.deadline.describe(),
+                          "Check that the host and port are right and reachable, or raise timeout (ms, for "
+                          "the whole send).", transient=True)
+
+    def _arm(self, phase):
+        """Give the next socket operation what is left of the budget, or fail if nothing is."""
+        left = self.deadline.remaining()
+        if left <= 0:
+            raise self._timed_out(phase)
+        if self.smtp is not None and self.smtp.sock is not None:
+            self.smtp.sock.settimeout(left)
+        return left
+
     def _step(self, phase, func, *args, **kwargs):
+        self._arm(phase)
         try:
             return func(*args, **kwargs)
         except (smtplib.SMTPException, OSError) as exc:
@@ -116,14 +135,15 @@ class SmtpSession(object):
     def open(self):
         """Connect and, as configured, upgrade to TLS; leaves an EHLO'd session."""
         local = self.ehlo_name or socket.gethostname()
+        left = self._arm("connect")
         # Host and port go to the constructor: smtplib only takes the TLS server name
         # (for certificate checks) from there, not from a later connect().
         if self.security == "tls":
             self.smtp = self._step("connect", smtplib.SMTP_SSL, self.host, self.port, local_hostname=local,
-                                   timeout=self.timeout, context=self.context)
+                                   timeout=left, context=self.context)
         else:
             self.smtp = self._step("connect", smtplib.SMTP, self.host, self.port, local_hostname=local,
-                                   timeout=self.timeout)
+                                   timeout=left)
         self._step("ehlo", self.smtp.ehlo_or_helo_if_needed)
         if self.security == "starttls":
             if not self.smtp.has_extn("starttls"):
@@ -166,6 +186,7 @@ class SmtpSession(object):
 
         code, text = self._step("mail", smtp.mail, message.sender, options)
         if code != 250:
+            self._reset()
             raise self._fail("mail", "the sender %s was refused" % message.sender,
                              _hint_for_code(code), code, _text(text))
         accepted, refused = [], {}
@@ -178,25 +199,44 @@ class SmtpSession(object):
         if refused and (on_refused == "fail" or not accepted):
             self._reset()
             first = sorted(refused.items())[0]
+            # Worth another try only when every refusal was temporary.
+            transient = all(400 <= why["code"] < 500 for why in refused.values())
             raise self._fail("rcpt", "%d of %d recipients refused (%s); the message was not sent to anyone"
                              % (len(refused), len(message.recipients), ", ".join(sorted(refused))),
                              _hint_for_code(first[1]["code"]) or "Set on_refused: warn to send to the others.",
-                             first[1]["code"], first[1]["text"])
+                             first[1]["code"], first[1]["text"], transient=transient)
+        self._data(message.data)
+        return accepted, refused
+
+    def _data(self, data):
+        """DATA, the content, the final dot. Split like smtplib.data() so that we know which side
+        of the final dot a failure is on: before it, the server cannot have taken the message
+        (sent false, worth a retry); after it with no reply, nobody knows (sent null, never retried).
+        """
+        smtp = self.smtp
+        code, text = self._step("data", smtp.docmd, "data")
+        if code != 354:
+            self._reset()
+            raise self._fail("data", "the server refused the message", _hint_for_code(code), code, _text(text))
+        payload = smtplib._quote_periods(data)  # pylint: disable=protected-access
+        if payload[-2:] != b"\r\n":
+            payload += b"\r\n"
+        self._step("data", smtp.send, payload + b".\r\n")
+        self._arm("data")
         try:
-            code, text = smtp.data(message.data)
-        except smtplib.SMTPDataError as exc:
-            raise self._fail("data", "the server refused the message", _hint_for_code(exc.smtp_code),
-                             exc.smtp_code, _text(exc.smtp_error))
+            code, text = smtp.getreply()
         except (smtplib.SMTPException, OSError) as exc:
-            # The server may or may not have queued it: report that honestly.
-            error = self._translate("data", exc) or self._fail("data", str(exc))
-            error.details["sent"] = None
-            error.message += " The server may or may not have accepted the message."
-            error.args = (error.message,)
-            raise error
+            cause = exc.__context__ if isinstance(exc, smtplib.SMTPServerDisconnected) else None
+            why = "no answer within the task's timeout of %s" % self.deadline.describe() \
+                if isinstance(exc, (socket.timeout, TimeoutError)) or isinstance(cause, (socket.timeout, TimeoutError)) \
+                else "the connection broke (%s)" % (exc or type(exc).__name__)
+            raise self._fail("data", "delivery state unknown: the whole message and its final dot were sent, but "
+                             "%s before the server answered" % why,
+                             "The server may or may not have accepted the message, so it is not sent again: "
+                             "check the recipient's mailbox or the server's log before sending it by hand.",
+                             sent=None, transient=False)
         if code != 250:
             raise self._fail("data", "the server refused the message", _hint_for_code(code), code, _text(text))
-        return accepted, refused
 
     def _reset(self):
         try:
@@ -209,7 +249,13 @@ class SmtpSession(object):
         if self.smtp is None:
             return
         try:
-            self.smtp.quit()
+            left = self.deadline.remaining()
+            if left <= 0:
+                self.smtp.close()
+            else:
+                if self.smtp.sock is not None:
+                    self.smtp.sock.settimeout(min(left, 5.0))  # a polite QUIT is not worth more
+                self.smtp.quit()
         except (smtplib.SMTPException, OSError):
             self.smtp.close()
         self.smtp = None

@@ -294,7 +294,7 @@ phase:
   sample: auth
 smtp_code:
   description: The server's reply code for the failing step, when there was one.
-  returned: failure, when the server answered
+  returned: failure from the SMTP server, network, TLS or authentication; null when the server did not answer
   type: int
   sample: 535
 smtp_text:
@@ -304,9 +304,11 @@ smtp_text:
   sample: 5.7.8 Authentication credentials invalid
 sent:
   description:
-    - V(false) when nobody got the message.
-    - V(null) when the connection broke during DATA and the server may have queued it.
-  returned: failure, after a connection was opened
+    - V(false) when nobody got the message (the failure came before the end of DATA was acknowledged,
+      or the server refused it).
+    - V(null) when the whole message and its final dot went out but no answer came, so the server may
+      have queued it. Such a message is never sent again.
+  returned: failure from the SMTP server, network, TLS or authentication (exit-code -1)
   type: bool
   sample: false
 message_id:

@@ -52,11 +52,11 @@ def cases(ansible, tmp_path_factory, plain_server, starttls_server, wrong_host_s
             server=plain_server, phase="rcpt", exit_code=-1, says="2 of 2 recipients refused", code=550),
         "no_greeting_in_time": dict(
             args={"target": fault_servers["slow"].target, "security": "none", "to": "b@example.net", "timeout": 1000},
-            server=fault_servers["slow"], phase="connect", exit_code=-1, says="no answer within 1s"),
+            server=fault_servers["slow"], phase="connect", exit_code=-1, says="no answer within the task's timeout of 1000 ms"),
         "dropped_after_data": dict(
             # The body went out but no answer came: the server may have queued it, so sent is null.
             args={"target": fault_servers["drop_dot"].target, "security": "none", "to": "b@example.net"},
-            server=fault_servers["drop_dot"], phase="data", exit_code=-1, says="may or may not have accepted",
+            server=fault_servers["drop_dot"], phase="data", exit_code=-1, says="delivery state unknown",
             sent=None),
         "data_refused": dict(
             args={"target": fault_servers["reject_data"].target, "security": "none", "to": "b@example.net"},

@@ -60,8 +60,17 @@ class FakeSMTP(object):
         answers = self.script.get("rcpt", {})
         return answers.get(rcpt, (250, b"ok"))
 
-    def data(self, msg):
-        self.calls.append(("data", len(msg)))
+    def docmd(self, cmd, args=""):
+        self.calls.append(("docmd", cmd))
+        return self._answer("data_cmd", (354, b"go ahead"))
+
+    def send(self, payload):
+        # The content and the final dot (the session splits smtplib's data() in three).
+        self.calls.append(("data", len(payload)))
+        self.payload = payload
+        return self._answer("data_send", None)
+
+    def getreply(self):
         return self._answer("data", (250, b"queued"))
 
     def rset(self):

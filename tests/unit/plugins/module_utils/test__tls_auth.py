@@ -11,6 +11,7 @@ from ansible_collections.flint.smtp.plugins.module_utils._auth import (
     select_auth,
 )
 from ansible_collections.flint.smtp.plugins.module_utils._errors import InputError
+from ansible_collections.flint.smtp.plugins.module_utils._options import AuthOptions
 from ansible_collections.flint.smtp.plugins.module_utils._tls import resolve_security, tls_context
 
 
@@ -41,12 +42,12 @@ def test_missing_or_bad_ca_path(tmp_path):
 
 
 def test_no_credentials_means_no_auth():
-    assert select_auth({"username": None, "password": None}) is None
+    assert select_auth(AuthOptions({"username": None, "password": None})) is None
 
 
 def test_empty_password_is_refused():
     with pytest.raises(InputError, match="together"):
-        select_auth({"username": "u", "password": ""})
+        select_auth(AuthOptions({"username": "u", "password": ""}))
 
 
 def test_repr_never_shows_the_password():

@@ -8,7 +8,9 @@ import ssl
 import pytest
 
 from ansible_collections.flint.smtp.plugins.module_utils._errors import DeliveryError
+from ansible_collections.flint.smtp.plugins.module_utils._deadline import Deadline
 from ansible_collections.flint.smtp.plugins.module_utils._message import prepare_message
+from ansible_collections.flint.smtp.plugins.module_utils._options import ServerOptions
 from ansible_collections.flint.smtp.plugins.module_utils._transport import SmtpSession
 
 
@@ -16,8 +18,10 @@ def message(to=("a@example.com", "b@example.com")):
     return prepare_message({"from": "ops@example.com", "to": list(to), "subject": "s", "body": "b"})
 
 
-def session(security="starttls", host="mail.example.com", port=587):
-    return SmtpSession(host, port, security, 5000, ssl.create_default_context(), ehlo_name="client.example.com")
+def session(security="starttls", host="mail.example.com", port=587, timeout=5000, clock=None):
+    server = ServerOptions({"target": host, "port": port, "security": security, "timeout": timeout})
+    deadline = Deadline(timeout, clock) if clock else Deadline(timeout)
+    return SmtpSession(server, ssl.create_default_context(), deadline, ehlo_name="client.example.com")
 
 
 def calls(script):
@@ -32,7 +36,7 @@ def test_starttls_session_sends_with_our_context(fake_smtp):
     s.close()
     fake = fake_smtp["instances"][0]
     assert fake.context is s.context and fake.context.verify_mode == ssl.CERT_REQUIRED
-    assert fake.timeout == 5.0 and fake.local_hostname == "client.example.com"
+    assert 4.0 < fake.timeout <= 5.0 and fake.local_hostname == "client.example.com"
     assert accepted == ["a@example.com", "b@example.com"] and refused == {}
     mail = [c for c in fake.calls if c[0] == "mail"][0]
     assert mail[2][0].startswith("SIZE=") and "BODY=8BITMIME" in mail[2]
@@ -49,7 +53,7 @@ def test_missing_starttls_fails_before_anything_is_sent(fake_smtp):
 
 @pytest.mark.parametrize("exc, phrase", [
     (ConnectionRefusedError(111, "Connection refused"), "connection refused"),
-    (socket.timeout("timed out"), "no answer within 5s"),
+    (socket.timeout("timed out"), "no answer within the task's timeout of 5000 ms"),
     (socket.gaierror(-2, "Name or service not known"), "cannot resolve host name"),
     (smtplib.SMTPServerDisconnected("Connection unexpectedly closed"), "closed the connection"),
     (smtplib.SMTPConnectError(554, b"go away"), "554 go away"),
@@ -88,7 +92,7 @@ def test_auth_rejected(fake_smtp):
     s.open()
     with pytest.raises(DeliveryError) as info:
         s.authenticate(Auth())
-    assert info.value.phase == "auth" and info.value.details["smtp_code"] == 535
+    assert info.value.phase == "auth" and info.value.smtp_code == 535
     assert "535 5.7.8 Authentication credentials invalid" in str(info.value)
 
 
@@ -107,7 +111,7 @@ def test_partial_refusal_resets_before_data(fake_smtp):
     with pytest.raises(DeliveryError) as info:
         s.send(message())
     assert info.value.phase == "rcpt" and "not sent to anyone" in str(info.value)
-    assert info.value.details["sent"] is False
+    assert info.value.sent is False and info.value.transient is False  # 550 will not change on a retry
     assert "rset" in calls(fake_smtp) and not any(c[0] == "data" for c in calls(fake_smtp) if isinstance(c, tuple))
 
 
@@ -124,8 +128,9 @@ def test_everyone_refused_fails_even_with_warn(fake_smtp):
     fake_smtp["rcpt"] = {"a@example.com": (450, b"try later"), "b@example.com": (450, b"try later")}
     s = session("none")
     s.open()
-    with pytest.raises(DeliveryError, match="temporary"):
+    with pytest.raises(DeliveryError, match="temporary") as info:
         s.send(message(), on_refused="warn")
+    assert info.value.transient is True and info.value.sent is False
 
 
 def test_sender_refused(fake_smtp):
@@ -138,12 +143,50 @@ def test_sender_refused(fake_smtp):
 
 
 def test_data_refused(fake_smtp):
-    fake_smtp["data"] = smtplib.SMTPDataError(554, b"5.6.0 spam")
+    fake_smtp["data_cmd"] = (554, b"5.6.0 spam")
     s = session("none")
     s.open()
     with pytest.raises(DeliveryError) as info:
         s.send(message())
-    assert info.value.phase == "data" and info.value.details["sent"] is False
+    assert info.value.phase == "data" and info.value.sent is False and info.value.smtp_code == 554
+    assert not any(c[0] == "data" for c in calls(fake_smtp) if isinstance(c, tuple))
+
+
+@pytest.mark.parametrize("code, transient", [(451, True), (554, False)])
+def test_final_reply_refusal_is_not_sent(fake_smtp, code, transient):
+    fake_smtp["data"] = (code, b"x.y.z after the dot")
+    s = session("none")
+    s.open()
+    with pytest.raises(DeliveryError) as info:
+        s.send(message())
+    assert info.value.sent is False and info.value.transient is transient and info.value.smtp_code == code
+
+
+def test_connection_lost_before_the_final_dot_is_not_sent(fake_smtp):
+    fake_smtp["data_send"] = smtplib.SMTPServerDisconnected("Server not connected")
+    s = session("none")
+    s.open()
+    with pytest.raises(DeliveryError) as info:
+        s.send(message())
+    assert info.value.sent is False and info.value.transient is True
+
+
+def test_content_is_dot_stuffed_and_ends_with_the_final_dot(fake_smtp):
+    s = session("none")
+    s.open()
+    s.send(prepare_message({"from": "ops@example.com", "to": ["a@example.com"], "body": ".hidden\n..two"}))
+    payload = fake_smtp["instances"][0].payload
+    assert b"\r\n..hidden\r\n...two" in payload and payload.endswith(b"\r\n.\r\n")
+
+
+def test_budget_spent_fails_before_the_next_step(fake_smtp):
+    now = [0.0]
+    s = session("none", timeout=2000, clock=lambda: now[0])
+    s.open()
+    now[0] = 2.5
+    with pytest.raises(DeliveryError, match="timeout of 2000 ms") as info:
+        s.send(message())
+    assert info.value.phase == "mail" and "mail" not in [c[0] for c in calls(fake_smtp) if isinstance(c, tuple)]
 
 
 def test_connection_lost_during_data_is_reported_as_unknown(fake_smtp):
@@ -152,7 +195,7 @@ def test_connection_lost_during_data_is_reported_as_unknown(fake_smtp):
     s.open()
     with pytest.raises(DeliveryError) as info:
         s.send(message())
-    assert info.value.details["sent"] is None and "may or may not" in str(info.value)
+    assert info.value.sent is None and info.value.transient is False and "may or may not" in str(info.value)
 
 
 def test_smtputf8_needs_server_support(fake_smtp):
