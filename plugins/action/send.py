@@ -24,6 +24,7 @@ from ansible_collections.flint.smtp.plugins.plugin_utils._task_args import (
     secret_values,
     validate,
 )
+from ansible_collections.flint.smtp.plugins.plugin_utils._worker_sessions import worker_sessions
 
 MODULE = "flint.smtp.send"
 
@@ -71,7 +72,7 @@ class ActionModule(ActionBase):
         paths = split_paths(params["attachments"])
         params = dict(params, attachments=[self._controller_path(path) for path in paths])
         result = run(params, check_mode=bool(self._task.check_mode), warn=warnings.append, job=job,
-                     send_from="controller")
+                     send_from="controller", sessions=worker_sessions())
         if warnings:
             result["warnings"] = warnings
         return result

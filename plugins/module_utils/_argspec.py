@@ -25,7 +25,8 @@ ARGUMENT_SPEC = {
     "from": {"type": "str", "required": True},
     "username": {"type": "str", "aliases": ["user_name"]},
     "password": {"type": "str", "no_log": True},
-    "to": {"type": "list", "elements": "str", "required": True},
+    # Required for one message; with `messages` each item may bring its own.
+    "to": {"type": "list", "elements": "str"},
     "cc": {"type": "list", "elements": "str", "default": []},
     "bcc": {"type": "list", "elements": "str", "default": []},
     "subject": {"type": "str", "default": ""},
@@ -46,6 +47,12 @@ ARGUMENT_SPEC = {
     "save_eml": {"type": "path"},
     "deliver": {"type": "bool", "default": True},
     "send_from": {"type": "str", "default": "auto", "choices": ["auto", "controller", "target"]},
+    # Many messages in one task, over one session.
+    "messages": {"type": "list", "elements": "dict"},
+    "max_per_connection": {"type": "int", "default": 100},
+    "rate": {"type": "int", "default": 0},
+    "fail_on": {"type": "str", "default": "any", "choices": ["any", "all", "never"]},
+    "save_eml_dir": {"type": "path"},
     # Flint's meta.job-id and meta.username. The action plugin fills them from AWX's vars
     # and passes them to the module, so a target-side (even async) result names the
     # controller's job and user, not the managed host's login.

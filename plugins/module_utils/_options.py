@@ -109,8 +109,19 @@ class MessageOptions(_Group):
 
 class DeliveryOptions(_Group):
     FIELDS = (("on_refused", "on_refused"), ("check_connection", "check_connection"), ("save_eml", "save_eml"),
-              ("deliver", "deliver"), ("connector_name", "connector_name"), ("send_from", "send_from"))
+              ("deliver", "deliver"), ("connector_name", "connector_name"), ("send_from", "send_from"),
+              ("messages", "messages"), ("max_per_connection", "max_per_connection"), ("rate", "rate"),
+              ("fail_on", "fail_on"), ("save_eml_dir", "save_eml_dir"))
     __slots__ = tuple(attr for attr, _opt in FIELDS)
+
+    def __init__(self, params):
+        super().__init__(params)
+        if self.max_per_connection < 0:
+            raise InputError("max_per_connection must be 0 (no limit) or more, not %d" % self.max_per_connection)
+        if self.rate < 0:
+            raise InputError("rate is messages per minute and must be 0 (no limit) or more, not %d" % self.rate)
+        if self.messages is not None and self.save_eml:
+            raise InputError("save_eml is for one message; with messages use save_eml_dir")
 
 
 class Options(object):

@@ -14,11 +14,13 @@ from __future__ import annotations
 import traceback
 
 from ._auth import check_plaintext_auth, select_auth
+from ._bulk import Pace, prepare_items, preview_path, send_all, summarize
 from ._deadline import Deadline
 from ._errors import EXIT_INPUT, FlintSmtpError
 from ._message import prepare_message
 from ._options import build_options, default
 from ._result import JobInfo, flint_result
+from ._sessions import session_key
 from ._tls import tls_context
 from ._transport import SmtpSession
 
@@ -68,11 +70,12 @@ def _timeout_of(params):
     return value if isinstance(value, int) else default("timeout")
 
 
-def run(params, check_mode=False, warn=None, job=None, send_from="target"):
+def run(params, check_mode=False, warn=None, job=None, send_from="target", sessions=None):
     """Send one message as ``params`` (the argument spec's options) describe.
 
     Never raises for an expected failure: the result says ``failed`` with a human ``msg``.
-    ``warn`` is called with warning text (partly refused recipients).
+    ``warn`` is called with warning text (partly refused recipients). ``sessions`` (a
+    SessionCache) lets consecutive sends of one process share an open session.
     """
     job = job or JobInfo()
     warn = warn or (lambda text: None)
@@ -81,6 +84,8 @@ def run(params, check_mode=False, warn=None, job=None, send_from="target"):
     session = None
     try:
         opts = build_options(params)
+        if opts.delivery.messages is not None:
+            return _run_bulk(opts, params, check_mode, job, extra)
         # The budget starts before anything slow (file reads, DNS for the loopback check).
         deadline = Deadline(opts.server.timeout_ms)
         message = prepare_message(opts.message)
@@ -98,8 +103,15 @@ def run(params, check_mode=False, warn=None, job=None, send_from="target"):
             result.update(extra, msg=text)
             return result
 
-        accepted, refused = _deliver(opts, session, auth, message, check_mode=False)
-        extra.update(changed=True, accepted=accepted, refused=refused, session=session.info())
+        if sessions is None:
+            accepted, refused = _deliver(opts, session, auth, message, check_mode=False)
+            extra["session"] = session.info()
+        else:
+            accepted, refused, session, reused = sessions.send(
+                session_key(opts.server, auth), lambda budget: _session(opts.server, budget), auth, deadline,
+                message, opts.delivery.on_refused)
+            extra["session"] = dict(session.info(), reused=reused)
+        extra.update(changed=True, accepted=accepted, refused=refused)
         result = flint_result(job, 0, "success", timeout_ms)
         text = "sent %d bytes to %d recipient(s) via %s" % (message.size, len(accepted), session.where)
         if refused:
@@ -121,3 +133,37 @@ def run(params, check_mode=False, warn=None, job=None, send_from="target"):
         result = flint_result(job, EXIT_INPUT, text, timeout_ms)
         result.update(extra, failed=True, msg=text, phase="internal", exception=traceback.format_exc())
         return result
+
+
+def _run_bulk(opts, params, check_mode, job, extra):
+    """``messages``: every item checked and rendered first, then one session carries them all."""
+    items = prepare_items(params)
+    auth = select_auth(opts.auth)
+    check_plaintext_auth(auth, opts.server.security, opts.server.host, opts.server.allow_plaintext_auth)
+    delivery = opts.delivery
+    if delivery.save_eml_dir:
+        for item in items:
+            if item.message is not None:
+                item.message.save(preview_path(delivery.save_eml_dir, item))
+    if check_mode or not delivery.deliver:
+        if check_mode and delivery.check_connection:
+            _deliver(opts, _session(opts.server, Deadline(opts.server.timeout_ms)), auth, None, check_mode=True)
+        verb = "would send" if check_mode and delivery.deliver else "built (deliver is false, not sent)"
+        ready = sum(1 for item in items if item.message is not None)
+        extra.update(changed=bool(check_mode and delivery.deliver and ready))
+        failed, code, text, totals = summarize(items, delivery.fail_on)
+        text = "%s %d of %d message(s) via %s" % (verb, ready, len(items), opts.server.where) + (
+            "" if ready == len(items) else "; " + text.split("; ", 1)[1])
+        totals["sent"] = 0
+    else:
+        send_all(items, lambda deadline: _session(opts.server, deadline), auth, delivery,
+                 retries=params.get("retries") or 0, pace=Pace(delivery.rate),
+                 max_per_connection=delivery.max_per_connection, timeout_ms=opts.server.timeout_ms)
+        failed, code, text, totals = summarize(items, delivery.fail_on)
+        extra.update(changed=totals["sent"] > 0)
+    # Flint's output.result is the one line a caller reads: for a batch, the count.
+    result = flint_result(job, code, text, opts.server.timeout_ms)
+    result.update(extra, msg=text, messages=[item.result() for item in items], totals=totals)
+    if failed:
+        result["failed"] = True
+    return result

@@ -24,6 +24,7 @@ author:
   - flint.smtp contributors (@flint-smtp)
 extends_documentation_fragment:
   - flint.smtp._connection
+  - flint.smtp._bulk
 attributes:
   check_mode:
     support: full
@@ -62,9 +63,9 @@ options:
     description:
       - Recipients, as a list or as one comma-separated string the way Flint sent it
         (V(a@example.com, b@example.com)). Surrounding whitespace is trimmed and display names are allowed.
+      - Required, unless every item of O(messages) gives its own.
     type: list
     elements: str
-    required: true
   cc:
     description:
       - Copy recipients, in the same forms as O(to). They are visible to everyone.
@@ -238,6 +239,41 @@ EXAMPLES = r"""
     save_eml: /tmp/preview.eml
     deliver: false
   delegate_to: localhost
+
+- name: Build one personalised message per team
+  ansible.builtin.set_fact:
+    team_reports: >-
+      {{ team_reports | default([]) + [{
+           'to': item.lead,
+           'subject': 'Weekly report for ' ~ item.name,
+           'body': lookup('ansible.builtin.template', 'team-report.j2'),
+           'attachments': ['reports/' ~ item.name ~ '.pdf']}] }}
+  loop: "{{ teams }}"
+
+- name: Send them all in one task, over one SMTP session
+  flint.smtp.send:
+    target: smtp.example.com
+    username: reports@example.com
+    password: "{{ vault_smtp_password }}"
+    from: Reports <reports@example.com>
+    content_type: text/html
+    messages: "{{ team_reports }}"
+    rate: 120          # at most 120 messages a minute
+    fail_on: never     # report failures per message, do not fail the task
+  register: sent
+  run_once: true
+  delegate_to: localhost
+
+- name: A loop from the controller reuses one open session for all items
+  flint.smtp.send:
+    target: smtp.example.com
+    username: alerts@example.com
+    password: "{{ vault_smtp_password }}"
+    from: alerts@example.com
+    to: "{{ item.owner }}"
+    subject: "Disk almost full on {{ item.host }}"
+  loop: "{{ full_disks }}"
+  delegate_to: localhost
 """
 
 RETURN = r"""
@@ -353,7 +389,31 @@ session:
   description: How the SMTP session went.
   returned: when the message could be built
   type: dict
-  sample: {"host": "smtp.example.com", "port": 587, "security": "starttls", "tls_version": "TLSv1.3", "authenticated": true}
+  sample: {"host": "smtp.example.com", "port": 587, "security": "starttls", "tls_version": "TLSv1.3", "authenticated": true,
+           "reused": false}
+  contains:
+    reused:
+      description:
+        - Sent from the controller only. V(true) when this send used the open session of the previous loop item
+          (same server, TLS settings and credentials), so no new connect, TLS handshake or login was needed.
+      returned: success, sending from the controller
+      type: bool
+messages:
+  description:
+    - With O(messages), one entry per item, in input order.
+    - C(error) is null or has C(msg), C(exit_code), C(phase) and, for server failures, C(smtp_code), C(smtp_text) and
+      C(sent).
+  returned: when O(messages) was given
+  type: list
+  elements: dict
+  sample:
+    - {"index": 0, "message_id": "<174.1@example.com>", "recipients": ["a@example.com"], "accepted": ["a@example.com"],
+       "refused": {}, "attempts": [], "sent": true, "error": null}
+totals:
+  description: With O(messages), how many items there were, went out, failed, and ended in an unknown state.
+  returned: when O(messages) was given
+  type: dict
+  sample: {"total": 500, "sent": 498, "failed": 2, "unknown": 0}
 send_from:
   description: Where the mail was sent from, V(controller) or V(target).
   returned: always

@@ -73,6 +73,9 @@ class FakeSMTP(object):
     def getreply(self):
         return self._answer("data", (250, b"queued"))
 
+    def noop(self):
+        return self._answer("noop", (250, b"ok"))
+
     def rset(self):
         return self._answer("rset", (250, b"ok"))
 

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 from __future__ import annotations
 
+import importlib
 import json
 
 import pytest
@@ -8,7 +9,6 @@ import yaml
 
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.flint.smtp.plugins.doc_fragments._connection import ModuleDocFragment
 from ansible_collections.flint.smtp.plugins.module_utils._argspec import ARGUMENT_SPEC
 from ansible_collections.flint.smtp.plugins.modules import send
 
@@ -16,12 +16,16 @@ SECRET = "pa55-W0rd-never-shown"
 
 
 def documented_options():
+    """The module's own options plus every fragment it extends, each documented once."""
     doc = yaml.safe_load(send.DOCUMENTATION)
-    assert doc["extends_documentation_fragment"] == ["flint.smtp._connection"]
-    options = dict(yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"])
-    overlap = set(options) & set(doc["options"])
-    assert not overlap, "documented twice: %s" % overlap
-    options.update(doc["options"])
+    options = dict(doc["options"])
+    for name in doc["extends_documentation_fragment"]:
+        assert name.startswith("flint.smtp._"), name
+        module = importlib.import_module("ansible_collections.flint.smtp.plugins.doc_fragments." + name.split(".")[-1])
+        fragment = yaml.safe_load(module.ModuleDocFragment.DOCUMENTATION)["options"]
+        overlap = set(options) & set(fragment)
+        assert not overlap, "documented twice: %s" % overlap
+        options.update(fragment)
     return options
 
 
