@@ -55,7 +55,7 @@ def test_max_per_connection_reconnects(ansible, tag, plain_server):
 def test_bad_items_fail_alone(ansible, tag, plain_server):
     base = {"target": plain_server.target, "security": "none", "from": "reports@example.com", "ehlo_name": tag,
             "subject": "batch " + tag}
-    items = [{"to": "ok1@example.net"}, {"to": "bob@example.com (on-call team"}, {"to": "ok2@example.net",
+    items = [{"to": "ok1@example.net"}, {"to": "not an address"}, {"to": "ok2@example.net",
                                                                                   "target": "elsewhere"},
              {"to": "nobody@example.net"}, {"to": "ok3@example.net", "body": "third"}]
     run = ansible.playbook([play([send("never", dict(base, messages=items, fail_on="never")),
