@@ -1,0 +1,175 @@
+# -*- coding: utf-8 -*-
+"""Bulk and loop throughput of flint.smtp against baselines measured in the same run (issue 9).
+
+  batch     one task with `messages` (N messages, 2 KB body, one recipient each) vs plain
+            smtplib sending the same N over one reused connection (EmailMessage + send_message):
+            in-process core, and the real task inside ansible-playbook (task time, not startup).
+  loop      a playbook `loop` of single sends from the controller vs the same loop of
+            community.general.mail and vs a `set_fact` loop (Ansible's own per-item floor).
+  target    the same loop with send_from=target (the module runs as a module, here over a
+            local connection) vs community.general.mail (always a module).
+
+Every figure is a ratio against a baseline from this run on one loopback server
+(tests/support/smtp_server.py); absolute times on these machines mean little.
+community.general comes from scripts/peers.sh (dev only).
+
+Usage: python benchmarks/bulk.py [--smoke] [--messages N] [--loop N] [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import smtplib
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from email.message import EmailMessage
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
+BODY = ("All systems nominal. " * 100)[:2000]
+
+
+def _collections_path():
+    base = os.path.join(ROOT, "build", "collections")
+    link = os.path.join(base, "ansible_collections", "flint", "smtp")
+    if not os.path.exists(link):
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        os.symlink(ROOT, link)
+    sys.path.insert(0, base)
+    peers = subprocess.run(["bash", os.path.join(ROOT, "scripts", "peers.sh")], check=True,
+                           stdout=subprocess.PIPE, text=True).stdout.strip()
+    return base + os.pathsep + peers
+
+
+def bench_smtplib(srv, count):
+    start = time.perf_counter()
+    with smtplib.SMTP(srv.host, srv.port, local_hostname="bench.example.com", timeout=30) as smtp:
+        for i in range(count):
+            msg = EmailMessage()
+            msg["From"], msg["To"], msg["Subject"] = "bench@example.com", "r%d@example.net" % i, "report %d" % i
+            msg.set_content(BODY)
+            smtp.send_message(msg)
+    return time.perf_counter() - start
+
+
+def bench_core(srv, count):
+    from ansible_collections.flint.smtp.plugins.module_utils._send import run
+
+    params = {"target": srv.host, "port": srv.port, "security": "none", "from": "bench@example.com",
+              "body": BODY, "ehlo_name": "bench.example.com", "max_per_connection": 0,
+              "messages": [{"to": "r%d@example.net" % i, "subject": "report %d" % i} for i in range(count)]}
+    start = time.perf_counter()
+    result = run(params)
+    elapsed = time.perf_counter() - start
+    assert result["totals"]["sent"] == count, result["msg"]
+    return elapsed
+
+
+def _playbook(work, env, tasks, name):
+    """Run one play; return {task name: seconds} from timestamps taken around each task."""
+    timed = []
+    for task in tasks:
+        tname = task["name"]
+        timed.append({"name": "t0 " + tname, "ansible.builtin.set_fact": {"_t0": "{{ now().timestamp() }}"}})
+        timed.append(task)
+        timed.append({"name": "t1 " + tname, "ansible.builtin.set_fact": {
+            "_times": "{{ _times | default({}) | combine({%r: now().timestamp() - (_t0 | float)}) }}" % tname}})
+    out = os.path.join(work, name + ".times.json")
+    timed.append({"name": "report", "ansible.builtin.copy": {"content": "{{ _times | to_json }}", "dest": out}})
+    path = os.path.join(work, name + ".yml")
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump([{"hosts": "localhost", "gather_facts": False, "tasks": timed}], handle)
+    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), path], env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False, cwd=work)
+    if proc.returncode != 0:
+        raise SystemExit("playbook %s failed:\n%s" % (name, proc.stdout[-4000:]))
+    with open(out, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def _send_args(srv, **more):
+    args = {"target": "%s:%d" % (srv.host, srv.port), "security": "none", "from": "bench@example.com",
+            "subject": "bench", "body": BODY, "ehlo_name": "bench.example.com"}
+    args.update(more)
+    return args
+
+
+def _mail_args(srv, **more):
+    args = {"host": srv.host, "port": srv.port, "secure": "never", "sender": "bench@example.com",
+            "subject": "bench", "body": BODY, "ehlohost": "bench.example.com"}
+    args.update(more)
+    return args
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="small counts: does it run, are ratios sane")
+    parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument("--loop", type=int, default=40)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measure; the median is kept")
+    opts = parser.parse_args()
+    count, loop, repeat = (50, 5, 1) if opts.smoke else (opts.messages, opts.loop, opts.repeat)
+
+    import smtp_server  # tests/support
+
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=_collections_path(), ANSIBLE_LOCALHOST_WARNING="false",
+               ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
+               ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_NOCOLOR="1")
+    work = tempfile.mkdtemp(prefix="flint-bench-bulk-")
+    figures = {}
+    try:
+        with smtp_server.running_server("plain", store=os.path.join(work, "store"), isolation="process") as srv:
+            items = [{"to": "r%d@example.net" % i, "subject": "report %d" % i} for i in range(count)]
+            tasks = [
+                {"name": "batch", "flint.smtp.send": _send_args(srv, messages=items, max_per_connection=0)},
+                {"name": "set_fact loop", "ansible.builtin.set_fact": {"x": "{{ item }}"}, "loop": list(range(loop))},
+                {"name": "flint loop", "flint.smtp.send": _send_args(srv, to="r{{ item }}@example.net"),
+                 "loop": list(range(loop))},
+                {"name": "c.g.mail loop", "community.general.mail": _mail_args(srv, to="r{{ item }}@example.net"),
+                 "loop": list(range(loop))},
+                {"name": "flint target loop", "flint.smtp.send": _send_args(srv, to="r{{ item }}@example.net",
+                                                                            send_from="target"),
+                 "loop": list(range(loop))},
+            ]
+            runs = {"smtplib": [], "core": [], "playbook": []}
+            for _ in range(repeat):
+                runs["smtplib"].append(bench_smtplib(srv, count))
+                runs["core"].append(bench_core(srv, count))
+                runs["playbook"].append(_playbook(work, env, tasks, "bench"))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    med = statistics.median
+    smtplib_s, core_s = med(runs["smtplib"]), med(runs["core"])
+    task = {name: med(float(r[name]) for r in runs["playbook"]) for name in runs["playbook"][0]}
+    figures = [
+        ("batch core: throughput vs smtplib over one connection", smtplib_s / core_s, ">= 0.90", smtplib_s / core_s >= 0.9),
+        ("batch task: throughput vs smtplib over one connection", smtplib_s / task["batch"], ">= 0.90",
+         smtplib_s / task["batch"] >= 0.9),
+        ("loop: c.g.mail time / flint time (controller)", task["c.g.mail loop"] / task["flint loop"], ">= 30",
+         task["c.g.mail loop"] / task["flint loop"] >= 30),
+        ("loop: flint time / set_fact floor", task["flint loop"] / task["set_fact loop"], "<= 1.30",
+         task["flint loop"] / task["set_fact loop"] <= 1.3),
+        ("target loop: flint time / c.g.mail time", task["flint target loop"] / task["c.g.mail loop"], "<= 0.80",
+         task["flint target loop"] / task["c.g.mail loop"] <= 0.8),
+    ]
+    print("flint.smtp bulk benchmark (%s; %d messages, loop of %d, median of %d)"
+          % ("smoke" if opts.smoke else "full", count, loop, repeat))
+    print("  baselines: smtplib %d msgs %.3fs; set_fact loop %.3fs; c.g.mail loop %.3fs"
+          % (count, smtplib_s, task["set_fact loop"], task["c.g.mail loop"]))
+    print("  ours:      core %.3fs; task %.3fs; loop %.3fs; target loop %.3fs"
+          % (core_s, task["batch"], task["flint loop"], task["flint target loop"]))
+    for label, ratio, target, ok in figures:
+        print("  %-58s %6.2fx  (target %s)%s" % (label, ratio, target, "" if ok else "  MISSED"))
+    # The smoke run only proves the benchmark works: small counts say little about ratios.
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
