@@ -107,9 +107,12 @@ def run(params, check_mode=False, warn=None, job=None, send_from="target", sessi
             accepted, refused = _deliver(opts, session, auth, message, check_mode=False)
             extra["session"] = session.info()
         else:
-            accepted, refused, session, reused = sessions.send(
-                session_key(opts.server, auth), lambda budget: _session(opts.server, budget), auth, deadline,
-                message, opts.delivery.on_refused)
+            try:
+                accepted, refused, session, reused = sessions.send(
+                    session_key(opts.server, auth), lambda budget: _session(opts.server, budget), auth, deadline,
+                    message, opts.delivery.on_refused)
+            finally:
+                session = sessions.last or session  # the failure result describes the session that failed
             extra["session"] = dict(session.info(), reused=reused)
         extra.update(changed=True, accepted=accepted, refused=refused)
         result = flint_result(job, 0, "success", timeout_ms)

@@ -40,11 +40,11 @@ class SessionCache(object):
         self._clock = clock
         self._key = self._session = None
         self._last_used = 0.0
-        self.opened = 0  # sessions opened, for the result and the tests
+        self.last = None  # the session the latest send used (also when it failed): for the result
 
     def _fresh(self, key, make_session, auth, deadline):
         self.close()
-        session = make_session(deadline)
+        session = self.last = make_session(deadline)
         try:
             session.open()
             if auth is not None:
@@ -52,7 +52,6 @@ class SessionCache(object):
         except DeliveryError:
             session.close()
             raise
-        self.opened += 1
         self._key, self._session = key, session
         return session
 
@@ -76,7 +75,7 @@ class SessionCache(object):
 
     def send(self, key, make_session, auth, deadline, message, on_refused):
         """Send over the kept session or a new one. Returns (accepted, refused, session, reused)."""
-        session = self._reusable(key, deadline)
+        session = self.last = self._reusable(key, deadline)
         reused = session is not None
         if session is None:
             session = self._fresh(key, make_session, auth, deadline)

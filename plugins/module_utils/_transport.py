@@ -51,7 +51,7 @@ class SmtpSession(object):
 
     def info(self):
         return {"host": self.host, "port": self.port, "security": self.security,
-                "tls_version": self.tls_version, "authenticated": self.authenticated}
+                "tls_version": self.tls_version, "authenticated": self.authenticated, "reused": False}
 
     # -- errors -------------------------------------------------------------
 

@@ -394,9 +394,10 @@ session:
   contains:
     reused:
       description:
-        - Sent from the controller only. V(true) when this send used the open session of the previous loop item
-          (same server, TLS settings and credentials), so no new connect, TLS handshake or login was needed.
-      returned: success, sending from the controller
+        - V(true) when this send used the open session of the previous loop item (same server, TLS settings
+          and credentials), so no new connect, TLS handshake or login was needed. Only sends from the controller
+          reuse sessions; from the managed host it is always V(false).
+      returned: always
       type: bool
 messages:
   description:

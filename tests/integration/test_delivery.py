@@ -56,7 +56,7 @@ def test_security_modes(ansible, tag, mode, plain_server, starttls_server, tls_s
     if mode == "plain":
         assert meta["tls"] is False and meta["auth_user"] is None
         assert session == {"host": "127.0.0.1", "port": server.port, "security": "none", "tls_version": None,
-                           "authenticated": False}
+                           "authenticated": False, "reused": False}
     else:
         assert meta["tls"] is True and meta["tls_version"].startswith("TLS")
         assert meta["auth_user"] == SMTP_USER
