@@ -11,8 +11,10 @@ Do not use this from other collections.
 
 from __future__ import annotations
 
+import ast
 import base64
 import json
+import re
 
 __all__ = ["Scrubber", "MIN_FRAGMENT", "MASK"]
 
@@ -20,6 +22,11 @@ __all__ = ["Scrubber", "MIN_FRAGMENT", "MASK"]
 # appears. Shorter runs are too common to identify anything ("pass", "2024").
 MIN_FRAGMENT = 5
 MASK = "********"
+
+# Python's codec errors quote one character (or byte) of the text and its position:
+# "can't encode character '\xe4' in position 7". Of a secret, that is a piece and where it sits.
+_CODEC_ERROR = re.compile(r"(can't (?:en|de)code (?:character|byte)s? )('(?:[^'\\]|\\.){1,12}'|0x[0-9a-fA-F]{2})"
+                          r"( in position )(\d+(?:-\d+)?)")
 
 
 def _forms(secret, usernames):
@@ -49,10 +56,13 @@ class Scrubber(object):
     def __init__(self, secrets, usernames=()):
         self._whole = set()
         self._windows = set()
+        self._chars = set()
         names = [str(name) for name in usernames if name]
         for secret in secrets:
             if secret is None or secret == "":
                 continue
+            self._chars.update(str(secret))
+            self._chars.update(str(secret).encode("utf-8", "surrogatepass"))
             for form in _forms(str(secret), names):
                 self._whole.add(form)
                 for start in range(0, len(form) - MIN_FRAGMENT + 1):
@@ -67,6 +77,7 @@ class Scrubber(object):
         """``value`` with every secret and every window of one masked."""
         if not self._whole or not value:
             return value
+        value = _CODEC_ERROR.sub(self._codec_error, value)
         covered = bytearray(len(value))
         for form in self._whole:
             start = value.find(form)
@@ -88,6 +99,16 @@ class Scrubber(object):
                 out.append(value[index])
                 index += 1
         return "".join(out)
+
+    def _codec_error(self, match):
+        quoted = match.group(2)
+        try:
+            piece = int(quoted, 16) if quoted.startswith("0x") else ast.literal_eval(quoted)
+        except (ValueError, SyntaxError):
+            piece = None
+        if piece is not None and piece not in self._chars:
+            return match.group(0)
+        return "%s%s%s%s" % (match.group(1), MASK, match.group(3), MASK)
 
     def scrub(self, data):
         """A copy of ``data`` (results: dicts, lists, strings) with every string scrubbed, keys too."""
