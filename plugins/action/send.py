@@ -28,6 +28,7 @@ from ansible_collections.flint.smtp.plugins.module_utils._errors import EXIT_INP
 from ansible_collections.flint.smtp.plugins.module_utils._result import JobInfo, flint_result
 from ansible_collections.flint.smtp.plugins.module_utils._send import run
 from ansible_collections.flint.smtp.plugins.plugin_utils._task_args import (
+    check_input_ca_path,
     flint_input_args,
     normalize_flint_args,
     scrubber,
@@ -72,6 +73,8 @@ class ActionModule(ActionBase):
             error = "flint_input: %s" % exc
         if from_input and error is None:
             args, error = flint_input_args(args, task_vars)
+            if error is None and "ca_path" not in self._task.args:
+                error = check_input_ca_path(args.get("ca_path"))
         if error is None:
             args, error = normalize_flint_args(args)
         secrets = scrubber(args)

@@ -8,6 +8,9 @@ Do not use this from other collections.
 
 from __future__ import annotations
 
+import os
+import stat
+
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.flint.smtp.plugins.module_utils._argspec import (
@@ -20,7 +23,11 @@ from ansible_collections.flint.smtp.plugins.module_utils._argspec import (
 from ansible_collections.flint.smtp.plugins.module_utils._scrub import Scrubber
 
 __all__ = ["normalize_flint_args", "validate", "secret_values", "scrub", "scrubber", "flint_input_args",
-           "plain_data"]
+           "plain_data", "check_input_ca_path"]
+
+# A CA bundle from the Flint input is read on the controller: no device or pipe (which would
+# block or never end), and nothing larger than any real bundle.
+_MAX_CA_BYTES = 10 * 1024 * 1024
 
 
 # Flint inputs carry "" for an unauthenticated relay; treat that as "not given", so the
@@ -108,6 +115,23 @@ def flint_input_args(task_args, task_vars):
             return args, str(exc)
     args.update(from_input)
     return args, None
+
+
+def check_input_ca_path(path):
+    """Error text when ``ca_path`` from the Flint input is not a plain CA file or directory, else None."""
+    if not isinstance(path, str) or not path:
+        return None  # the spec reports wrong types
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        return "ca_path %s cannot be read: %s" % (path, exc.strerror or exc)
+    if stat.S_ISDIR(info.st_mode):
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return "ca_path %s is not a regular file or a directory" % path
+    if info.st_size > _MAX_CA_BYTES:
+        return "ca_path %s is %d bytes, too large for a CA bundle" % (path, info.st_size)
+    return None
 
 
 def secret_values(args):

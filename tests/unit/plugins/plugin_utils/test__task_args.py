@@ -5,6 +5,7 @@ import pytest
 
 from ansible_collections.flint.smtp.plugins.module_utils._argspec import ARGUMENT_SPEC, NOT_FROM_INPUT, input_keys
 from ansible_collections.flint.smtp.plugins.plugin_utils._task_args import (
+    check_input_ca_path,
     flint_input_args,
     normalize_flint_args,
     plain_data,
@@ -90,3 +91,11 @@ def test_plain_data_refuses_objects():
     assert plain_data({"a": (1, 2.5, True, None)}) == {"a": [1, 2.5, True, None]}
     with pytest.raises(TypeError, match="body has a type the Flint input cannot carry"):
         plain_data(object(), "body")
+
+
+def test_ca_path_from_the_input_is_a_plain_file_or_directory(tmp_path):
+    bundle = tmp_path / "ca.pem"
+    bundle.write_bytes(b"-----BEGIN CERTIFICATE-----\n")
+    assert check_input_ca_path(str(bundle)) is None and check_input_ca_path(str(tmp_path)) is None
+    assert "is not a regular file" in check_input_ca_path("/dev/zero")
+    assert "cannot be read" in check_input_ca_path(str(tmp_path / "missing"))
