@@ -94,8 +94,8 @@ def test_templates_in_the_input_reach_the_server_byte_exact(ansible, tag, tmp_pa
     ("send_from from the input", {"send_from": "target"}, "send_from cannot come from the Flint input"),
     ("device as ca_path", {"ca_path": "/dev/zero"}, "ca_path /dev/zero is not a regular file"),
 ])
-def test_every_failure_prints_the_flint_json_and_fails_the_run(ansible, tag, tmp_path, plain_server,
-                                                              case, change, text):
+def test_every_failure_prints_the_flint_json_and_fails_the_run(ansible, tag, tmp_path, plain_server, case, change,
+                                                               text):
     marker = str(tmp_path / "marker")
     flint_input = {"target": plain_server.target, "security": "none", "from": "a@example.com",
                    "to": "b@example.net", "subject": case, "body": "{{ lookup('pipe', 'touch %s') }}" % marker,

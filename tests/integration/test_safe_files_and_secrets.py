@@ -116,8 +116,8 @@ def test_a_list_item_is_one_path_commas_included(ansible, tag, plain_server, tmp
     tasks = [
         send("list", dict(base, subject="list", attachments=[str(tmp_path / "Q3 report, final.pdf")]),
              register="listed"),
-        send("flint string", dict(base, subject="string", attachments="%s, %s" % (tmp_path / "a.txt",
-                                                                                 tmp_path / "b.txt")),
+        send("flint string", dict(base, subject="string",
+                                  attachments="%s, %s" % (tmp_path / "a.txt", tmp_path / "b.txt")),
              register="string"),
         send("bad item", dict(base, subject="bad", attachments=[str(tmp_path / "a.txt"), 5])),
     ]
