@@ -14,6 +14,7 @@ import json
 import os
 
 import pytest
+import yaml
 
 from conftest import ANSIBLE_PLAYBOOK, SMTP_USER, Server, assert_flint_shape
 
@@ -157,3 +158,17 @@ def test_flint_content_type_any_case(ansible, tag, plain_server, key, given, sub
     assert run.rc == 0, run.describe()
     msg = plain_server.message_by_id(run.result(SEND_TASK)["message_id"])[1]
     assert msg.get_content_type() == "text/" + subtype
+
+
+def test_a_send_task_that_crashes_without_a_result_still_prints_flint_json(ansible):
+    """The playbook's always: section, with the send task swapped for one that fails like a crash
+    (no meta in its result): the Flint JSON is still printed, exit-code 1, and the run fails."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    with open(os.path.join(root, "playbooks", "smtp.yml"), encoding="utf-8") as handle:
+        plays = yaml.safe_load(handle)
+    (send_task,) = plays[0]["tasks"][0]["block"]
+    del send_task["flint.smtp.send"]
+    send_task["ansible.builtin.fail"] = {"msg": "simulated crash"}
+    run = ansible.playbook(plays, name="crash")
+    meta = assert_failed_with_flint_json(run, "simulated crash")
+    assert meta["job-id"].startswith("job-") and meta["context"] == "flint-util:smtp:operation:smtp.rb"
