@@ -16,12 +16,18 @@ import base64
 import json
 import re
 
-__all__ = ["Scrubber", "MIN_FRAGMENT", "MASK"]
+__all__ = ["Scrubber", "MIN_FRAGMENT", "MIN_BASE64_FRAGMENT", "MASK"]
 
 # A run of this many characters of a secret (in any of its forms) is masked wherever it
 # appears. Shorter runs are too common to identify anything ("pass", "2024").
 MIN_FRAGMENT = 5
+# Runs of base64 are masked from this length: a shorter run carries under 5 bytes of the
+# secret and turns up by chance in random ids.
+MIN_BASE64_FRAGMENT = 8
 MASK = "********"
+# Values we generate (uuid4 job ids, Message-IDs) cannot hold a piece of a secret; only a
+# whole secret (a job_id set to one) is masked there, so a chance match never mangles them.
+_GENERATED = frozenset(["job-id", "message_id"])
 
 # Python's codec errors quote one character (or byte) of the text and its position:
 # "can't encode character '\xe4' in position 7". Of a secret, that is a piece and where it sits.
@@ -30,24 +36,24 @@ _CODEC_ERROR = re.compile(r"(can't (?:en|de)code (?:character|byte)s? )('(?:[^'\
 
 
 def _forms(secret, usernames):
-    """The spellings in which ``secret`` (a str) can reach a text."""
+    """The spellings in which ``secret`` (a str) can reach a text: (text forms, base64 forms)."""
     raw = secret.encode("utf-8", "surrogatepass")
-    forms = {
+    texts = {
         secret,
         secret.encode("unicode_escape").decode("ascii"),  # '\xe4'
         ascii(secret)[1:-1],
         repr(raw)[2:-1],  # b'\xc3\xa4'
         json.dumps(secret)[1:-1],  # \u00e4
-        base64.b64encode(raw).decode("ascii"),
     }
+    encoded = {base64.b64encode(raw).decode("ascii")}
     try:
-        forms.add(base64.b64encode(secret.encode("latin-1")).decode("ascii"))
+        encoded.add(base64.b64encode(secret.encode("latin-1")).decode("ascii"))
     except UnicodeEncodeError:
         pass
     for user in usernames:
         # AUTH PLAIN's initial response: base64 of "\0user\0password".
-        forms.add(base64.b64encode(b"\0" + user.encode("utf-8", "surrogatepass") + b"\0" + raw).decode("ascii"))
-    return forms
+        encoded.add(base64.b64encode(b"\0" + user.encode("utf-8", "surrogatepass") + b"\0" + raw).decode("ascii"))
+    return texts, encoded
 
 
 class Scrubber(object):
@@ -55,7 +61,7 @@ class Scrubber(object):
 
     def __init__(self, secrets, usernames=()):
         self._whole = set()
-        self._windows = set()
+        self._windows = {MIN_FRAGMENT: set(), MIN_BASE64_FRAGMENT: set()}
         self._chars = set()
         names = [str(name) for name in usernames if name]
         for secret in secrets:
@@ -63,30 +69,35 @@ class Scrubber(object):
                 continue
             self._chars.update(str(secret))
             self._chars.update(str(secret).encode("utf-8", "surrogatepass"))
-            for form in _forms(str(secret), names):
-                self._whole.add(form)
-                for start in range(0, len(form) - MIN_FRAGMENT + 1):
-                    self._windows.add(form[start:start + MIN_FRAGMENT])
+            texts, encoded = _forms(str(secret), names)
+            for size, forms in ((MIN_FRAGMENT, texts), (MIN_BASE64_FRAGMENT, encoded)):
+                for form in forms:
+                    self._whole.add(form)
+                    for start in range(0, len(form) - size + 1):
+                        self._windows[size].add(form[start:start + size])
         # Longest first, so that a secret containing another is masked whole.
         self._whole = sorted(self._whole, key=len, reverse=True)
 
     def __bool__(self):
         return bool(self._whole)
 
-    def text(self, value):
-        """``value`` with every secret and every window of one masked."""
+    def text(self, value, whole_only=False):
+        """``value`` with every secret and every window of one masked (only whole ones with ``whole_only``)."""
         if not self._whole or not value:
             return value
         value = _CODEC_ERROR.sub(self._codec_error, value)
         covered = bytearray(len(value))
         for form in self._whole:
+            if whole_only and len(form) < MIN_FRAGMENT:
+                continue
             start = value.find(form)
             while start != -1:
                 covered[start:start + len(form)] = b"\1" * len(form)
                 start = value.find(form, start + 1)
-        for start in range(0, len(value) - MIN_FRAGMENT + 1):
-            if value[start:start + MIN_FRAGMENT] in self._windows:
-                covered[start:start + MIN_FRAGMENT] = b"\1" * MIN_FRAGMENT
+        for size, windows in ({} if whole_only else self._windows).items():
+            for start in range(0, len(value) - size + 1):
+                if value[start:start + size] in windows:
+                    covered[start:start + size] = b"\1" * size
         if not any(covered):
             return value
         out, index = [], 0
@@ -119,7 +130,8 @@ class Scrubber(object):
         if isinstance(data, bytes):
             return self.text(data.decode("utf-8", "replace"))
         if isinstance(data, dict):
-            return dict((self.scrub(key), self.scrub(value)) for key, value in data.items())
+            return dict((self.scrub(key), self.text(value, whole_only=True) if key in _GENERATED and
+                         isinstance(value, str) else self.scrub(value)) for key, value in data.items())
         if isinstance(data, (list, tuple, set, frozenset)):
             return [self.scrub(item) for item in data]
         return data

@@ -51,3 +51,22 @@ def test_scrub_walks_results_keys_included():
 def test_no_secrets_is_identity():
     result = {"msg": "x"}
     assert Scrubber([None, ""]).scrub(result) is result
+
+
+def test_generated_ids_are_not_mangled_by_chance_matches():
+    secret = "0f3a9c"  # a short hex token: its runs turn up in any uuid
+    scrub = Scrubber([secret])
+    job_id = "job-12345678-0f3a9-4c00-8000-000000000000"
+    result = scrub.scrub({"meta": {"job-id": job_id, "message": "bad 0f3a9c"}, "message_id": "<1.0f3a9@x>",
+                          "msg": "piece 0f3a9"})
+    assert result["meta"]["job-id"] == job_id and result["message_id"] == "<1.0f3a9@x>"
+    assert result["meta"]["message"] == "bad " + MASK and result["msg"] == "piece " + MASK
+    # A job id set to the secret itself is still masked.
+    assert scrub.scrub({"job-id": "job-0f3a9c"})["job-id"] == "job-" + MASK
+
+
+def test_short_base64_runs_are_left_alone():
+    scrub = Scrubber(["correct horse battery"])
+    b64 = base64.b64encode(b"correct horse battery").decode()
+    assert scrub.text("id " + b64[:7]) == "id " + b64[:7]
+    assert scrub.text("id " + b64[:8]) == "id " + MASK
