@@ -70,4 +70,3 @@ def test_short_base64_runs_are_left_alone():
     b64 = base64.b64encode(b"correct horse battery").decode()
     assert scrub.text("id " + b64[:7]) == "id " + b64[:7]
     assert scrub.text("id " + b64[:8]) == "id " + MASK
-
