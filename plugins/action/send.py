@@ -43,6 +43,25 @@ def _text_or_none(value):
     return str(value) if value not in (None, "") else None
 
 
+def _input_attachments(params):
+    """True when the message or any item of messages names an attachment."""
+    items = [item for item in params.get("messages") or [] if isinstance(item, dict)]
+    return any(split_paths(source.get("attachments"), expand=False) for source in [params] + items)
+
+
+def _confined(value, roots):
+    return [open_confined(path, roots) for path in split_paths(value, expand=False)]
+
+
+def _confined_item(item, index, roots):
+    if not isinstance(item, dict) or item.get("attachments") in (None, "", []):
+        return item  # the bulk core reports a bad item on its own
+    try:
+        return dict(item, attachments=_confined(item["attachments"], roots))
+    except InputError as exc:
+        raise InputError("messages[%d]: %s" % (index, exc.message))
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _supports_check_mode = True
@@ -89,8 +108,12 @@ class ActionModule(ActionBase):
             return secrets.scrub(self._input_failure(job, args, "Invalid options for %s: %s" % (MODULE, error)))
 
         where = self._where(params["send_from"])
-        confined = from_input and "attachments" not in self._task.args
-        if confined and split_paths(params["attachments"], expand=False) and where != "controller":
+        confined = from_input and not {"attachments", "messages"} & set(self._task.args)
+        try:
+            named = confined and _input_attachments(params)
+        except InputError as exc:
+            return secrets.scrub(self._input_failure(job, args, exc.message))
+        if named and where != "controller":
             text = ("attachments from the Flint input are only read on the controller (send_from: controller), "
                     "where %s says which directories they may come from" % ATTACHMENT_DIRS_ENV)
             return secrets.scrub(self._input_failure(job, args, text))
@@ -112,10 +135,13 @@ class ActionModule(ActionBase):
         warnings = []
         try:
             if confined:
-                # From the Flint input: only what the job's owner allowed, checked and opened here.
+                # From the Flint input: only what the job's owner allowed, checked and opened here,
+                # for the message and for every item of messages alike.
                 roots = allowed_dirs_from(os.environ.get(ATTACHMENT_DIRS_ENV))
-                attachments = [open_confined(path, roots)
-                               for path in split_paths(params["attachments"], expand=False)]
+                attachments = _confined(params["attachments"], roots)
+                if params.get("messages"):
+                    params = dict(params, messages=[_confined_item(item, index, roots)
+                                                    for index, item in enumerate(params["messages"])])
             else:
                 # Split Flint's comma form and drop empty entries first ("" is Flint's "no attachments",
                 # " b.txt" after a comma must still be found in files/), then resolve each path.

@@ -68,6 +68,7 @@ ARGUMENT_SPEC = {
 # the API must not write files on the controller or choose where and as whom the job runs.
 NOT_FROM_INPUT = {
     "save_eml": "it writes a file on the controller",
+    "save_eml_dir": "it writes files on the controller",
     "send_from": "it chooses where the job runs",
     "job_id": "it is the job's identity",
     "job_user": "it is the job's identity",

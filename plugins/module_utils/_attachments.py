@@ -38,11 +38,18 @@ class Attachment(object):
 
     def read(self):
         if self._handle is not None:
-            with self._handle:
-                self._handle.seek(0)
-                return self._handle.read()
+            # Not closed here: several messages of one task may attach the same checked file.
+            self._handle.seek(0)
+            return self._handle.read()
         with open(self.path, "rb") as handle:
             return handle.read()
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        # Option validation deep-copies its input; a checked, open file stays that one file.
+        return self
 
     def summary(self):
         return {"path": self.path, "filename": self.filename, "size": self.size,

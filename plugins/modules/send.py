@@ -172,13 +172,13 @@ options:
       - Take the options from the play's variables, the way the Flint JSON arrives (C(-e @input.json), an AWX
         survey or API extra vars). The playbook C(flint.smtp.smtp) sets this.
       - Every option and its aliases can come from a variable of the same name, and C(content-type) as well, except
-        O(save_eml), O(send_from), O(job_id) and O(job_user). Those are refused from the input because they write
-        files or decide where and as whom the job runs. Set them on the task.
+        O(save_eml), O(save_eml_dir), O(send_from), O(job_id) and O(job_user). Those are refused from the input
+        because they write files or decide where and as whom the job runs. Set them on the task.
       - The values are read as they were given and never rendered as templates, on every supported ansible-core.
         So C({{ lookup('pipe', 'id') }}) in a body is mailed literally and runs nothing. A JSON V(null) means
         "not given". Options set on the task (or by C(module_defaults)) win over the input.
-      - Attachments from the input are read only on the controller and only from the directories in
-        C(FLINT_SMTP_ATTACHMENT_DIRS), see O(attachments).
+      - Attachments from the input, of the message and of every item of O(messages), are read only on the controller
+        and only from the directories in C(FLINT_SMTP_ATTACHMENT_DIRS), see O(attachments).
     type: bool
     default: false
     version_added: 0.2.0

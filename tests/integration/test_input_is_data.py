@@ -172,3 +172,18 @@ def test_a_send_task_that_crashes_without_a_result_still_prints_flint_json(ansib
     run = ansible.playbook(plays, name="crash")
     meta = assert_failed_with_flint_json(run, "simulated crash")
     assert meta["job-id"].startswith("job-") and meta["context"] == "flint-util:smtp:operation:smtp.rb"
+
+
+def test_input_messages_attachments_are_confined_too(ansible, tag, plain_server, tmp_path):
+    (tmp_path / "ok.txt").write_bytes(b"ok\n")
+    env = {"FLINT_SMTP_ATTACHMENT_DIRS": str(tmp_path)}
+    base = _attach_input(plain_server, tag, None)
+    bad = dict(base, messages=[{"subject": "one"}, {"subject": "two", "attachments": "/etc/passwd"}])
+    assert_failed_with_flint_json(run_flint(ansible, bad, env=env), "messages[1]: attachment /etc/passwd is outside")
+    assert plain_server.sessions_from(tag) == []
+    good = dict(base, attachments=str(tmp_path / "ok.txt"), messages=[{"subject": "one"}, {"subject": "two"}])
+    run = run_flint(ansible, good, env=env)
+    assert run.rc == 0, run.describe()
+    stored = [plain_server.email(meta) for meta in plain_server.messages_from(tag)]
+    assert sorted(msg["Subject"] for msg in stored) == ["one", "two"]
+    assert all([p.get_payload(decode=True) for p in msg.iter_attachments()] == [b"ok\n"] for msg in stored)

@@ -160,3 +160,29 @@ def test_crash_in_the_plugin_still_answers_in_flint_shape(monkeypatch):
     result = plugin.run(task_vars={})
     assert result["rc"] == 1 and result["meta"]["exit-code"] == 1 and result["phase"] == "internal"
     assert "S3cret" not in json.dumps(result) and "RuntimeError" in result["msg"]
+
+
+def test_flint_input_messages_attachments_are_confined_too(tmp_path, monkeypatch):
+    allowed = tmp_path / "allowed"
+    allowed.mkdir()
+    (allowed / "ok.txt").write_bytes(b"ok")
+    monkeypatch.setenv("FLINT_SMTP_ATTACHMENT_DIRS", str(allowed))
+    task = {"flint_input": True, "send_from": "controller"}
+    outside = dict(BASE, messages=[{"subject": "a"}, {"subject": "b", "attachments": ["/etc/passwd"]}])
+    result = action(task).run(task_vars=outside)
+    assert result["rc"] == 1 and result["msg"].startswith("messages[1]: attachment /etc/passwd is outside"), result
+    # The top-level attachment is shared by every item that does not name its own.
+    inside = dict(BASE, attachments=str(allowed / "ok.txt"),
+                  messages=[{"subject": "a"}, {"subject": "b", "attachments": [str(allowed / "ok.txt")]}])
+    result = action(task).run(task_vars=inside)
+    assert result["rc"] == 0, result
+    assert result["totals"]["total"] == 2 and result["totals"]["failed"] == 0, result
+    assert [item["error"] for item in result["messages"]] == [None, None]
+    result = action({"flint_input": True, "send_from": "target"}).run(task_vars=inside)
+    assert result["rc"] == 1 and "only read on the controller" in result["msg"]
+
+
+@pytest.mark.parametrize("key", ["save_eml_dir"])
+def test_flint_input_refuses_file_writing_bulk_options(key):
+    result = action({"flint_input": True, "send_from": "controller"}).run(task_vars=dict(BASE, **{key: "/tmp/x"}))
+    assert result["rc"] == 1 and "%s cannot come from the Flint input" % key in result["msg"]

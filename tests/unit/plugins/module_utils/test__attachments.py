@@ -97,3 +97,12 @@ def test_confined_reads_the_checked_file_even_if_the_path_is_swapped(tree):
 def test_allowed_dirs_must_be_absolute():
     with pytest.raises(InputError, match="FLINT_SMTP_ATTACHMENT_DIRS: relative is not an absolute directory"):
         allowed_dirs_from("/tmp" + os.pathsep + "relative")
+
+
+def test_a_checked_file_can_be_read_by_several_messages_and_survives_deepcopy(tree):
+    import copy  # pylint: disable=import-outside-toplevel
+
+    _root, allowed, _secret = tree
+    item = open_confined(str(allowed / "ok.txt"), [str(allowed)])
+    assert copy.deepcopy([item])[0] is item
+    assert item.read() == b"ok" and item.read() == b"ok"
