@@ -5,23 +5,33 @@
 
 Arguments are validated here with the module's own spec before either path runs, so bad
 input gives the same Flint-shaped failure on both, and nothing is copied to a host for it.
+With ``flint_input: true`` the options come from the play's variables (the Flint JSON),
+read raw from ``task_vars``: input is data and is never rendered as a template.
 """
 
 from __future__ import annotations
 
 import os
+import traceback
 
 from ansible.errors import AnsibleError
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.flint.smtp.plugins.module_utils._attachments import split_paths
-from ansible_collections.flint.smtp.plugins.module_utils._errors import EXIT_INPUT
+from ansible_collections.flint.smtp.plugins.module_utils._attachments import (
+    ATTACHMENT_DIRS_ENV,
+    allowed_dirs_from,
+    open_confined,
+    split_paths,
+)
+from ansible_collections.flint.smtp.plugins.module_utils._errors import EXIT_INPUT, InputError
 from ansible_collections.flint.smtp.plugins.module_utils._result import JobInfo, flint_result
 from ansible_collections.flint.smtp.plugins.module_utils._send import run
 from ansible_collections.flint.smtp.plugins.plugin_utils._task_args import (
+    check_input_ca_path,
+    flint_input_args,
     normalize_flint_args,
-    scrub,
-    secret_values,
+    scrubber,
     validate,
 )
 from ansible_collections.flint.smtp.plugins.plugin_utils._worker_sessions import worker_sessions
@@ -33,6 +43,25 @@ def _text_or_none(value):
     return str(value) if value not in (None, "") else None
 
 
+def _input_attachments(params):
+    """True when the message or any item of messages names an attachment."""
+    items = [item for item in params.get("messages") or [] if isinstance(item, dict)]
+    return any(split_paths(source.get("attachments"), expand=False) for source in [params] + items)
+
+
+def _confined(value, roots):
+    return [open_confined(path, roots) for path in split_paths(value, expand=False)]
+
+
+def _confined_item(item, index, roots):
+    if not isinstance(item, dict) or item.get("attachments") in (None, "", []):
+        return item  # the bulk core reports a bad item on its own
+    try:
+        return dict(item, attachments=_confined(item["attachments"], roots))
+    except InputError as exc:
+        raise InputError("messages[%d]: %s" % (index, exc.message))
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _supports_check_mode = True
@@ -42,20 +71,57 @@ class ActionModule(ActionBase):
         super(ActionModule, self).run(tmp, task_vars)
         del tmp
         task_vars = task_vars or {}
-        args, error = normalize_flint_args(self._task.args)
-        job = JobInfo.from_vars(task_vars, _text_or_none(args.get("job_id")), _text_or_none(args.get("job_user")))
-        secrets = secret_values(args)
+        args = dict(self._task.args)
+        job = JobInfo()
+        try:
+            job = JobInfo.from_vars(task_vars, _text_or_none(args.get("job_id")), _text_or_none(args.get("job_user")))
+            return self._run(args, job, task_vars)
+        except Exception as exc:  # pylint: disable=broad-except
+            # Whatever breaks, the answer keeps Flint's shape (the Flint playbook prints it).
+            text = "unexpected error in %s: %s: %s" % (MODULE, type(exc).__name__, exc)
+            result = self._input_failure(job, args, text)
+            result.update(phase="internal", exception=traceback.format_exc())
+            return scrubber(args).scrub(result)
+
+    def _run(self, args, job, task_vars):
+        error = None
+        from_input = False
+        try:
+            from_input = boolean(args.get("flint_input", False), strict=True)
+        except TypeError as exc:
+            error = "flint_input: %s" % exc
+        if from_input and error is None:
+            args, error = flint_input_args(args, task_vars)
+            if error is None and "ca_path" not in self._task.args:
+                error = check_input_ca_path(args.get("ca_path"))
+        if error is None:
+            args, error = normalize_flint_args(args)
+        secrets = scrubber(args)
         params = None
         if error is None:
             params, error = validate(args)
+        if error is None and self._task.async_val and params["send_from"] == "controller":
+            error = ("send_from: controller cannot run as an async task: the controller sends in-process, so "
+                     "async would silently wait for the whole send. Use send_from: target (or auto) to send "
+                     "asynchronously from the managed host, or drop async/poll")
         if error is not None:
-            return scrub(self._input_failure(job, args, "Invalid options for %s: %s" % (MODULE, error)), secrets)
+            return secrets.scrub(self._input_failure(job, args, "Invalid options for %s: %s" % (MODULE, error)))
 
-        if self._where(params["send_from"]) == "controller":
-            result = self._send_here(params, job)
+        where = self._where(params["send_from"])
+        confined = from_input and not {"attachments", "messages"} & set(self._task.args)
+        try:
+            named = confined and _input_attachments(params)
+        except InputError as exc:
+            return secrets.scrub(self._input_failure(job, args, exc.message))
+        if named and where != "controller":
+            text = ("attachments from the Flint input are only read on the controller (send_from: controller), "
+                    "where %s says which directories they may come from" % ATTACHMENT_DIRS_ENV)
+            return secrets.scrub(self._input_failure(job, args, text))
+        if where == "controller":
+            result = self._send_here(params, job, args, confined)
         else:
             result = self._send_on_target(args, job, task_vars, params["timeout"])
-        return scrub(result, secrets)
+        return secrets.scrub(result)
 
     def _where(self, send_from):
         if send_from != "auto":
@@ -65,12 +131,24 @@ class ActionModule(ActionBase):
         local = getattr(self._connection, "transport", None) == "local"
         return "controller" if local and not self._play_context.become else "target"
 
-    def _send_here(self, params, job):
+    def _send_here(self, params, job, args, confined):
         warnings = []
-        # Split Flint's comma form and drop empty entries first ("" is Flint's "no attachments",
-        # " b.txt" after a comma must still be found in files/), then resolve each path.
-        paths = split_paths(params["attachments"])
-        params = dict(params, attachments=[self._controller_path(path) for path in paths])
+        try:
+            if confined:
+                # From the Flint input: only what the job's owner allowed, checked and opened here,
+                # for the message and for every item of messages alike.
+                roots = allowed_dirs_from(os.environ.get(ATTACHMENT_DIRS_ENV))
+                attachments = _confined(params["attachments"], roots)
+                if params.get("messages"):
+                    params = dict(params, messages=[_confined_item(item, index, roots)
+                                                    for index, item in enumerate(params["messages"])])
+            else:
+                # Split Flint's comma form and drop empty entries first ("" is Flint's "no attachments",
+                # " b.txt" after a comma must still be found in files/), then resolve each path.
+                attachments = [self._controller_path(path) for path in split_paths(params["attachments"])]
+        except InputError as exc:
+            return self._input_failure(job, args, exc.message)
+        params = dict(params, attachments=attachments)
         result = run(params, check_mode=bool(self._task.check_mode), warn=warnings.append, job=job,
                      send_from="controller", sessions=worker_sessions())
         if warnings:
@@ -113,6 +191,7 @@ class ActionModule(ActionBase):
         # send_from is returned always: where the task would have sent from, as far as it is known.
         send_from = args.get("send_from", "auto")
         send_from = self._where(send_from) if send_from in ("auto", "controller", "target") else "controller"
+        connector = args.get("connector_name", "smtp")
         result.update(failed=True, changed=False, msg=text, phase="input", send_from=send_from,
-                      connector_name=args.get("connector_name", "smtp"))
+                      connector_name=connector if isinstance(connector, str) else "smtp")
         return result

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import copy
 
-__all__ = ["ARGUMENT_SPEC", "REQUIRED_TOGETHER", "FLINT_KEY_ALIASES", "argument_spec", "module_kwargs"]
+__all__ = ["ARGUMENT_SPEC", "REQUIRED_TOGETHER", "FLINT_KEY_ALIASES", "NOT_FROM_INPUT", "argument_spec",
+           "module_kwargs", "input_keys"]
 
 # Flint callers spelled these keys with hyphens; validate-modules refuses hyphenated names in a
 # spec, so the action plugin renames them before validation (see plugins/action/send.py).
@@ -31,7 +32,8 @@ ARGUMENT_SPEC = {
     "bcc": {"type": "list", "elements": "str", "default": []},
     "subject": {"type": "str", "default": ""},
     "body": {"type": "str", "default": ""},
-    "attachments": {"type": "list", "elements": "path", "default": []},
+    # raw: a list holds one path per item, only Flint's single string is split at commas.
+    "attachments": {"type": "raw", "default": []},
     "content_type": {"type": "str", "default": "text/plain", "choices": ["text/plain", "text/html"]},
     "timeout": {"type": "int", "default": 60000},
     # Our additions: Flint hard-coded port 587 and had no TLS settings.
@@ -58,6 +60,19 @@ ARGUMENT_SPEC = {
     # controller's job and user, not the managed host's login.
     "job_id": {"type": "str"},
     "job_user": {"type": "str"},
+    # Read the options from the play's variables (the Flint JSON given as extra vars), untemplated.
+    "flint_input": {"type": "bool", "default": False},
+}
+
+# Options the Flint input (flint_input=true) may not set: whoever fills an AWX survey or calls
+# the API must not write files on the controller or choose where and as whom the job runs.
+NOT_FROM_INPUT = {
+    "save_eml": "it writes a file on the controller",
+    "save_eml_dir": "it writes files on the controller",
+    "send_from": "it chooses where the job runs",
+    "job_id": "it is the job's identity",
+    "job_user": "it is the job's identity",
+    "flint_input": "it is how the task reads the input",
 }
 
 REQUIRED_TOGETHER = [["username", "password"]]
@@ -66,6 +81,20 @@ REQUIRED_TOGETHER = [["username", "password"]]
 def argument_spec():
     """Return a fresh copy: AnsibleModule and the validator mutate what they are given."""
     return copy.deepcopy(ARGUMENT_SPEC)
+
+
+def input_keys():
+    """{variable name: option name} for every key the Flint input may set, from the spec:
+    each option and its aliases, and Flint's hyphenated spellings."""
+    keys = {}
+    for name, option in ARGUMENT_SPEC.items():
+        if name in NOT_FROM_INPUT:
+            continue
+        for key in [name] + list(option.get("aliases", [])):
+            keys[key] = name
+    for flint_key, name in FLINT_KEY_ALIASES.items():
+        keys[flint_key] = name
+    return keys
 
 
 def module_kwargs():

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime
 import email.policy
-import os
 import re
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -20,6 +19,7 @@ from email.utils import format_datetime, make_msgid
 from ._addresses import envelope_recipients, parse_mailbox, parse_mailboxes
 from ._attachments import check_attachments, split_paths
 from ._errors import InputError
+from ._files import write_private
 from ._options import MessageOptions
 
 __all__ = ["PreparedMessage", "prepare_message"]
@@ -53,12 +53,7 @@ class PreparedMessage(object):
 
     def save(self, path):
         """Write the exact bytes a server would get, readable by the owner only."""
-        directory = os.path.dirname(os.path.abspath(path))
-        if not os.path.isdir(directory):
-            raise InputError("save_eml: directory %s does not exist" % directory)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(self.data)
+        write_private(path, self.data)
 
 
 def _header_address(mailbox):

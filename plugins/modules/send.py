@@ -39,7 +39,7 @@ attributes:
     description: An action plugin decides whether to send from the controller or the managed host.
   async:
     support: partial
-    description: Async tasks always send from the managed host.
+    description: Async tasks send from the managed host. O(send_from=controller) with C(async) is refused.
   action_group:
     support: full
     description: Use C(group/flint.smtp.smtp) in C(module_defaults) to set the server options once.
@@ -91,17 +91,23 @@ options:
   content_type:
     description:
       - Type of O(body). Flint callers wrote C(content-type), and that spelling is accepted too.
+      - Case does not matter, as in MIME (V(text/HTML) is V(text/html)).
     type: str
     default: text/plain
     choices: [text/plain, text/html]
   attachments:
     description:
       - Files to attach, as a list or as one comma-separated string (Flint's form).
+      - Each list item is exactly one path, commas included (V(Q3 report, final.pdf) is one file). Only a single
+        string is split at commas. Anything but a string or a list of strings is an error.
       - The paths are on the host that sends, see O(send_from). On the controller a relative path is looked up
         like the C(src) of M(ansible.builtin.copy) (role C(files/), playbook directory).
       - Every file is checked before connecting. It must exist, be readable and be within O(max_attachment_size_mb).
-    type: list
-    elements: path
+      - From the Flint input (O(flint_input=true)) a path must be absolute and, after C(..) and symlinks are
+        resolved, inside a directory listed in the controller's environment variable C(FLINT_SMTP_ATTACHMENT_DIRS)
+        (absolute directories separated by C(:)). It is unset by default, so the input can attach nothing.
+        Exactly the file that was checked is read.
+    type: raw
     default: []
   max_attachment_size_mb:
     description:
@@ -128,6 +134,9 @@ options:
       - Write the exact message (the bytes a server would get) to this path as an C(.eml) file, readable only
         by its owner. Bcc recipients are not in it, because they are only in the envelope.
       - Works in check mode and with O(deliver=false) for a preview.
+      - The file is written under a temporary name in the same directory and renamed onto the path, so a symlink
+        at the path is replaced, never followed, and the result is always mode C(0600), whatever was there before.
+      - Never taken from the Flint input (O(flint_input=true)).
     type: path
   deliver:
     description:
@@ -142,6 +151,8 @@ options:
       - V(target) runs the module on the managed host. Attachment paths are on that host.
       - "V(auto) uses the controller when the task's connection is local (C(delegate_to: localhost),
         C(connection: local)) and no become is in effect, else the target."
+      - V(controller) cannot run as an C(async) task, and says so; V(auto) and V(target) send async tasks
+        from the managed host.
     type: str
     default: auto
     choices: [auto, controller, target]
@@ -156,6 +167,21 @@ options:
       - Flint's C(meta['username']). Leave it unset to get the AWX user who launched the job, or else the login
         user on the controller.
     type: str
+  flint_input:
+    description:
+      - Take the options from the play's variables, the way the Flint JSON arrives (C(-e @input.json), an AWX
+        survey or API extra vars). The playbook C(flint.smtp.smtp) sets this.
+      - Every option and its aliases can come from a variable of the same name, and C(content-type) as well, except
+        O(save_eml), O(save_eml_dir), O(send_from), O(job_id) and O(job_user). Those are refused from the input
+        because they write files or decide where and as whom the job runs. Set them on the task.
+      - The values are read as they were given and never rendered as templates, on every supported ansible-core.
+        So C({{ lookup('pipe', 'id') }}) in a body is mailed literally and runs nothing. A JSON V(null) means
+        "not given". Options set on the task (or by C(module_defaults)) win over the input.
+      - Attachments from the input, of the message and of every item of O(messages), are read only on the controller
+        and only from the directories in C(FLINT_SMTP_ATTACHMENT_DIRS), see O(attachments).
+    type: bool
+    default: false
+    version_added: 0.2.0
 notes:
   - Flint read O(username) as C(user_name), and both spellings work. Flint hard-coded port 587 and had no TLS
     options. O(port), O(security), O(validate_certs), O(ca_path) and the other options after O(content_type)
@@ -431,13 +457,18 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.flint.smtp.plugins.module_utils._argspec import module_kwargs
 from ansible_collections.flint.smtp.plugins.module_utils._result import JobInfo
+from ansible_collections.flint.smtp.plugins.module_utils._scrub import Scrubber
 from ansible_collections.flint.smtp.plugins.module_utils._send import run
 
 
 def main():
     module = AnsibleModule(supports_check_mode=True, **module_kwargs())
+    # Ansible masks a whole password; this also masks any piece of it an error might show.
+    secrets = Scrubber([module.params["password"]], [module.params["username"]])
     job = JobInfo(module.params["job_id"], module.params["job_user"])
-    result = run(module.params, check_mode=module.check_mode, warn=module.warn, job=job, send_from="target")
+    result = run(module.params, check_mode=module.check_mode, warn=lambda text: module.warn(secrets.text(text)),
+                 job=job, send_from="target")
+    result = secrets.scrub(result)
     if result.get("failed"):
         module.fail_json(**result)
     module.exit_json(**result)

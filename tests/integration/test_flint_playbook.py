@@ -14,7 +14,7 @@ SEND_TASK = "Send the e-mail described by the Flint input"
 OUTPUT_TASK = "Flint output JSON"
 
 
-def _run_flint(ansible, flint_input, extra_vars=None):
+def _run_flint(ansible, flint_input, extra_vars=None, env=None):
     run_dir = ansible.new_dir("flint")
     path = os.path.join(run_dir, "input.json")
     with open(path, "w", encoding="utf-8") as handle:
@@ -22,7 +22,7 @@ def _run_flint(ansible, flint_input, extra_vars=None):
     argv = [ANSIBLE_PLAYBOOK, "flint.smtp.smtp", "-e", "@" + path]
     if extra_vars:
         argv += ["-e", json.dumps(extra_vars)]
-    return ansible.run(argv, run_dir)
+    return ansible.run(argv, run_dir, env)
 
 
 def _flint_output(run):
@@ -55,7 +55,9 @@ def test_flint_input_success_with_awx_vars(ansible, tag, starttls_server, tmp_pa
         "ca_path": starttls_server.ca_path,
         "ehlo_name": tag,
     }
-    run = _run_flint(ansible, flint_input, {"awx_job_id": 42, "awx_user_name": "alice"})
+    # The job's owner allows attachments from tmp_path (none are allowed by default).
+    run = _run_flint(ansible, flint_input, {"awx_job_id": 42, "awx_user_name": "alice"},
+                     env={"FLINT_SMTP_ATTACHMENT_DIRS": str(tmp_path)})
     assert run.rc == 0, run.describe()
     out = _flint_output(run)
     meta = out["meta"]

@@ -115,3 +115,74 @@ def test_missing_required_option():
 def test_input_failure_keeps_a_flint_string_timeout():
     result = action(dict(BASE, timeout="1500", bogus=1)).run(task_vars={})
     assert result["rc"] == 1 and result["meta"]["timeout"] == 1500
+
+
+@pytest.mark.parametrize("send_from, refused", [("controller", True), ("auto", False), ("target", False)])
+def test_async_with_controller_is_refused_not_run_sync(send_from, refused):
+    plugin = action(dict(BASE, send_from=send_from), async_val=30)
+    result = plugin.run(task_vars={})
+    if refused:
+        assert result["failed"] and result["rc"] == 1 and result["phase"] == "input"
+        assert "send_from: controller cannot run as an async task" in result["msg"]
+        assert not plugin._execute_module.called
+    else:
+        assert result["send_from"] == "target" and plugin._execute_module.called
+
+
+def test_flint_input_reads_task_vars_untemplated():
+    plugin = action({"flint_input": True, "send_from": "controller"})
+    task_vars = dict(BASE, subject="Dear {{customer", body="{{ lookup('pipe', 'id') }}", cc=None,
+                     **{"content-type": "Text/HTML"})
+    result = plugin.run(task_vars=task_vars)
+    assert result["rc"] == 0 and result["send_from"] == "controller", result
+    assert result["recipients"] == ["a@example.com"]
+
+
+def test_flint_input_attachments_need_the_owners_directories(tmp_path, monkeypatch):
+    report = tmp_path / "report.txt"
+    report.write_bytes(b"r")
+    monkeypatch.delenv("FLINT_SMTP_ATTACHMENT_DIRS", raising=False)
+    task_vars = dict(BASE, attachments=str(report))
+    result = action({"flint_input": True, "send_from": "controller"}).run(task_vars=task_vars)
+    assert result["rc"] == 1 and "FLINT_SMTP_ATTACHMENT_DIRS" in result["msg"]
+    monkeypatch.setenv("FLINT_SMTP_ATTACHMENT_DIRS", str(tmp_path))
+    result = action({"flint_input": True, "send_from": "controller"}).run(task_vars=task_vars)
+    assert result["rc"] == 0 and result["attachments"][0]["filename"] == "report.txt", result
+    # On the managed host the controller's setting cannot protect anything: refused.
+    result = action({"flint_input": True, "send_from": "target"}).run(task_vars=task_vars)
+    assert result["rc"] == 1 and "only read on the controller" in result["msg"]
+
+
+def test_crash_in_the_plugin_still_answers_in_flint_shape(monkeypatch):
+    plugin = action(dict(BASE, send_from="controller", password="S3cret-\xe4-value", username="u"))
+    monkeypatch.setattr("ansible_collections.flint.smtp.plugins.action.send.validate",
+                        MagicMock(side_effect=RuntimeError("boom S3cret-\xe4-value")))
+    result = plugin.run(task_vars={})
+    assert result["rc"] == 1 and result["meta"]["exit-code"] == 1 and result["phase"] == "internal"
+    assert "S3cret" not in json.dumps(result) and "RuntimeError" in result["msg"]
+
+
+def test_flint_input_messages_attachments_are_confined_too(tmp_path, monkeypatch):
+    allowed = tmp_path / "allowed"
+    allowed.mkdir()
+    (allowed / "ok.txt").write_bytes(b"ok")
+    monkeypatch.setenv("FLINT_SMTP_ATTACHMENT_DIRS", str(allowed))
+    task = {"flint_input": True, "send_from": "controller"}
+    outside = dict(BASE, messages=[{"subject": "a"}, {"subject": "b", "attachments": ["/etc/passwd"]}])
+    result = action(task).run(task_vars=outside)
+    assert result["rc"] == 1 and result["msg"].startswith("messages[1]: attachment /etc/passwd is outside"), result
+    # The top-level attachment is shared by every item that does not name its own.
+    inside = dict(BASE, attachments=str(allowed / "ok.txt"),
+                  messages=[{"subject": "a"}, {"subject": "b", "attachments": [str(allowed / "ok.txt")]}])
+    result = action(task).run(task_vars=inside)
+    assert result["rc"] == 0, result
+    assert result["totals"]["total"] == 2 and result["totals"]["failed"] == 0, result
+    assert [item["error"] for item in result["messages"]] == [None, None]
+    result = action({"flint_input": True, "send_from": "target"}).run(task_vars=inside)
+    assert result["rc"] == 1 and "only read on the controller" in result["msg"]
+
+
+@pytest.mark.parametrize("key", ["save_eml_dir"])
+def test_flint_input_refuses_file_writing_bulk_options(key):
+    result = action({"flint_input": True, "send_from": "controller"}).run(task_vars=dict(BASE, **{key: "/tmp/x"}))
+    assert result["rc"] == 1 and "%s cannot come from the Flint input" % key in result["msg"]

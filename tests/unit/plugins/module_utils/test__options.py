@@ -19,8 +19,9 @@ def test_every_option_belongs_to_exactly_one_group():
     grouped = [opt for group in (ServerOptions, AuthOptions, MessageOptions, DeliveryOptions)
                for _attr, opt in group.FIELDS]
     assert len(grouped) == len(set(grouped))
-    # job identity is read by the module/action plugin, not by the send core
-    assert set(ARGUMENT_SPEC) - set(grouped) == {"job_id", "job_user"}
+    # job identity and where the options come from (flint_input) are read by the module/action
+    # plugin, not by the send core
+    assert set(ARGUMENT_SPEC) - set(grouped) == {"job_id", "job_user", "flint_input"}
 
 
 def test_defaults_come_from_the_spec():

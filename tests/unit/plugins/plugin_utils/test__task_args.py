@@ -1,8 +1,14 @@
 # -*- coding: utf-8 -*-
 from __future__ import annotations
 
+import pytest
+
+from ansible_collections.flint.smtp.plugins.module_utils._argspec import ARGUMENT_SPEC, NOT_FROM_INPUT, input_keys
 from ansible_collections.flint.smtp.plugins.plugin_utils._task_args import (
+    check_input_ca_path,
+    flint_input_args,
     normalize_flint_args,
+    plain_data,
     scrub,
     secret_values,
     validate,
@@ -33,9 +39,64 @@ def test_secret_values_and_scrub():
     secrets = secret_values({"password": "hunter2", "username": "u"})
     assert secrets == {"hunter2"}
     assert scrub({"msg": "login hunter2 failed", "n": ["hunter2"]}, secrets) == {
-        "msg": "login ******** failed", "n": ["VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"]}
+        "msg": "login ******** failed", "n": ["********"]}
 
 
 def test_empty_flint_credentials_mean_none():
     args, error = normalize_flint_args({"user_name": "", "password": "", "target": "h"})
     assert args == {"target": "h"} and error is None
+
+
+@pytest.mark.parametrize("given", ["text/HTML", "Text/Html", " TEXT/HTML "])
+@pytest.mark.parametrize("key", ["content_type", "content-type"])
+def test_content_type_any_case_either_spelling(key, given):
+    args, error = normalize_flint_args({key: given})
+    assert error is None and args == {"content_type": "text/html"}
+    params, error = validate(dict(args, target="h", **{"from": "f@x.org", "to": "a@x.org"}))
+    assert error is None and params["content_type"] == "text/html"
+
+
+def test_input_keys_come_from_the_spec():
+    keys = input_keys()
+    for name, option in ARGUMENT_SPEC.items():
+        for key in [name] + option.get("aliases", []):
+            assert (key in keys) == (name not in NOT_FROM_INPUT), key
+    assert keys["content-type"] == "content_type" and keys["user_name"] == "username"
+    assert not {"save_eml", "send_from", "job_id", "job_user", "flint_input"} & set(keys)
+
+
+class Tagged(str):
+    """Stands for Ansible's own string types (tagged on 2.19+, unsafe on 2.16)."""
+
+
+def test_flint_input_reads_raw_values_nulls_are_absent_task_wins():
+    task_vars = {"target": Tagged("h"), "from": "f@x.org", "to": [Tagged("a@x.org")], "password": "Ab{{ 7*7 }}zz",
+                 "body": "{{ lookup('pipe', 'id') }}", "cc": None, "subject": None, "user_name": "u",
+                 "content-type": "Text/Plain", "port": 2525, "inventory_hostname": "localhost", "ehlo_name": "in"}
+    args, error = flint_input_args({"flint_input": True, "ehlo_name": "task", "send_from": "controller"}, task_vars)
+    assert error is None
+    assert args == {"send_from": "controller", "ehlo_name": "task", "target": "h", "from": "f@x.org",
+                    "to": ["a@x.org"], "password": "Ab{{ 7*7 }}zz", "body": "{{ lookup('pipe', 'id') }}",
+                    "user_name": "u", "content-type": "Text/Plain", "port": 2525}
+    # Exactly str, not Ansible's own string types, so nothing can treat them as templates later.
+    assert {type(args["target"]), type(args["to"][0])} == {str}
+
+
+@pytest.mark.parametrize("key", ["save_eml", "send_from", "job_id", "job_user"])
+def test_flint_input_refuses_what_writes_files_or_places_the_job(key):
+    _args, error = flint_input_args({"flint_input": True}, {"target": "h", key: "x"})
+    assert error.startswith("%s cannot come from the Flint input" % key)
+
+
+def test_plain_data_refuses_objects():
+    assert plain_data({"a": (1, 2.5, True, None)}) == {"a": [1, 2.5, True, None]}
+    with pytest.raises(TypeError, match="body has a type the Flint input cannot carry"):
+        plain_data(object(), "body")
+
+
+def test_ca_path_from_the_input_is_a_plain_file_or_directory(tmp_path):
+    bundle = tmp_path / "ca.pem"
+    bundle.write_bytes(b"-----BEGIN CERTIFICATE-----\n")
+    assert check_input_ca_path(str(bundle)) is None and check_input_ca_path(str(tmp_path)) is None
+    assert "is not a regular file" in check_input_ca_path("/dev/zero")
+    assert "cannot be read" in check_input_ca_path(str(tmp_path / "missing"))
