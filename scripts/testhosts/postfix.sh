@@ -383,7 +383,10 @@ cmd_start() {
     fi
     stop_instance >/dev/null
 
-    # Three free ports, scanning upwards from the preferred ones.
+    # Three free ports, scanning upwards from the preferred ones. Machine-wide lock: two instances
+    # (xdist workers, other checkouts) must not pick the same free port at once (SO_REUSEPORT).
+    exec 8> /tmp/.flint-postfix-ports.lock
+    flock -w 300 8 || die "timed out waiting for /tmp/.flint-postfix-ports.lock"
     local attempt i p
     for ((attempt = 0; attempt < 20; attempt++)); do
         ports=()
@@ -416,6 +419,7 @@ cmd_start() {
         die "postfix started but its ports do not answer (log: $LOG)"
     done
     ((ok)) || die "no free ports found"
+    exec 8>&-
     printf '%s %s %s\n' "${ports[@]}" > "$PORTFILE"
     config_hash > "$CFGHASH"
     write_env "${ports[@]}"
