@@ -50,9 +50,12 @@ from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword, TLSSetupException
 MODES = ("plain", "starttls", "tls")
 CERTS = ("good", "wrong-host", "untrusted", "expired", "self-signed")
 # Fault phases: "connect" is before the 220 greeting, "dot" after the message body (before the
-# final reply), "body" right after the 354 reply (drop only: the client is mid-DATA); the others
-# are SMTP verbs (HELO counts as "ehlo").
-PHASES = ("connect", "ehlo", "starttls", "auth", "mail", "rcpt", "data", "body", "dot", "rset", "noop", "quit")
+# final reply), "body" right after the 354 reply (drop only: the client is mid-DATA), "queued"
+# after the message was stored, before the 250 (drop only: accepted, but the client never hears
+# it); the others are SMTP verbs (HELO counts as "ehlo").
+PHASES = ("connect", "ehlo", "starttls", "auth", "mail", "rcpt", "data", "body", "dot", "queued", "rset", "noop",
+          "quit")
+DROP_ONLY = ("body", "queued")
 # Texts for --reply-at codes; 421 also closes the connection, as RFC 5321 says it does.
 REPLY_TEXTS = {
     421: "4.3.2 Service not available, closing transmission channel (test fault)",
@@ -125,8 +128,8 @@ class ServerConfig:
             self.drop_at = [self.drop_at]
         self.delay_ms_at = _parse_delays(self.delay_ms_at)
         self.reply_at = parse_replies(self.reply_at)
-        if "body" in self.delay_ms_at or "body" in self.reply_at:
-            raise ValueError("phase 'body' only supports drop_at")
+        if set(DROP_ONLY) & (set(self.delay_ms_at) | set(self.reply_at)):
+            raise ValueError(f"phases {DROP_ONLY} only support drop_at")
         for phase in list(self.drop_at) + list(self.delay_ms_at) + list(self.reply_at):
             if phase not in PHASES:
                 raise ValueError(f"unknown phase {phase!r}; one of {PHASES}")
@@ -327,6 +330,9 @@ class _Recorder:
                 return f"{code} 5.6.0 Message rejected by test server"
             return f"{code} 4.3.0 Message temporarily rejected by test server"
         msg = self.store_message(server, session, envelope)
+        if "queued" in self.cfg.drop_at:
+            server.drop("queued")  # the worst case for a client: it cannot know the mail went
+            return "421 dropped"
         return f"250 2.0.0 OK queued as {msg['id']}"
 
     def store_message(self, server, session, envelope) -> dict:

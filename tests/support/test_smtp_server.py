@@ -609,3 +609,12 @@ def test_reply_at_and_body_options_are_validated(tmp_path):
             S.config_from_kwargs("plain", str(tmp_path), **bad)
     cfg = S.config_from_kwargs("plain", str(tmp_path), reply_at=["connect:421:2", "dot:451"], drop_at=["body"])
     assert S.parse_args(S.config_to_argv(cfg) + ["--store", str(tmp_path)]).reply_at == ["connect:421:2", "dot:451:0"]
+
+
+def test_drop_at_queued_stores_the_message_but_never_says_so(smtp_server):
+    srv = smtp_server("plain", drop_at="queued")
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        send_simple(srv)
+    assert len(srv.messages()) == 1  # delivered, though the client saw a failure
+    [s] = srv.wait_sessions_closed()
+    assert {"kind": "drop", "phase": "queued"} in s["faults"] and not any(r.startswith("250 2.0.0") for r in s["replies"])
