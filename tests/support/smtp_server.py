@@ -432,6 +432,13 @@ class _TestSMTP(SMTP):
             self.rec.log(self.sid, "disconnect", dropped=self._dropped)
         super().connection_lost(error)
 
+    def eof_received(self):
+        # The client closed its side (e.g. gave up waiting for a reply we are delaying): logged
+        # as "eof", since the connection is only lost once the server side closes too.
+        if self.sid:
+            self.rec.log(self.sid, "eof")
+        return super().eof_received()
+
     def tls_version(self) -> Optional[str]:
         obj = self.transport.get_extra_info("ssl_object") if self.transport else None
         return obj.version() if obj else None
