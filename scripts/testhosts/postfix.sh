@@ -5,6 +5,7 @@
 #   scripts/testhosts/postfix.sh stop     # stop this instance (and wait until its master is gone)
 #   scripts/testhosts/postfix.sh status   # exit 0 = up and every port answers, 3 = stopped, 1 = broken
 #   scripts/testhosts/postfix.sh env      # print `export FLINT_PFX_...=...` lines (eval them)
+#   scripts/testhosts/postfix.sh clean    # stop, then remove the state dir (make clean calls this)
 #
 # A private instance (own config, queue, data, log and Maildir; `postfix -c DIR`) listening on
 # 127.0.0.1 only, on three free ports:
@@ -26,6 +27,23 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 REPO_ROOT="$(cd "$HERE/../.." && pwd -P)"
 STATE_DIR="${FLINT_POSTFIX_STATE_DIR:-$REPO_ROOT/build/testhosts/postfix}"
+
+# Postfix's unprivileged daemons (smtpd reading the sasldb, virtual writing the Maildir as
+# nobody) must traverse every parent of the state dir. A checkout under a 0700 home (e.g.
+# /root) is not: use a stable directory under /tmp instead, named after the requested one.
+traversable() {
+    local d="$1"
+    while [[ "$d" != / && -n "$d" ]]; do
+        if [[ -e "$d" ]]; then
+            [[ "$(stat -L -c %A "$d")" == ?????????[xt] ]] || return 1
+        fi
+        d="$(dirname "$d")"
+    done
+}
+REQUESTED_DIR="$STATE_DIR"   # when relocated, a symlink to the real one (make clean finds it)
+if ! traversable "$(dirname "$STATE_DIR")"; then
+    STATE_DIR="/tmp/flint-postfix-$(printf '%s' "$STATE_DIR" | sha1sum | cut -c1-12)"
+fi
 read -r -a PREF_PORTS <<<"${FLINT_POSTFIX_PORTS:-2525 2587 2465}"
 ADDR=127.0.0.1
 REALM=flint.test
@@ -294,6 +312,10 @@ config_hash() {
 
 ensure_dirs() {
     install -d -m 0755 "$STATE_DIR" "$SPOOL" "$LOGDIR"
+    if [[ "$REQUESTED_DIR" != "$STATE_DIR" ]]; then
+        install -d "$(dirname "$REQUESTED_DIR")"
+        ln -sfn "$STATE_DIR" "$REQUESTED_DIR"
+    fi
     install -d -m 0700 -o postfix "$DATA"
     install -d -m 0755 -o "$NOBODY_UID" -g "$NOBODY_GID" "$MAILBASE"
     install -d -m 0700 -o "$NOBODY_UID" -g "$NOBODY_GID" "$MAILDIR" "$MAILDIR/new" "$MAILDIR/cur" "$MAILDIR/tmp"
@@ -449,6 +471,17 @@ cmd_status() {
     return 1
 }
 
+cmd_clean() {
+    if [[ -n "$(master_pid)" ]]; then
+        need_root clean
+        with_lock
+        log "$(stop_instance)"
+    fi
+    rm -rf "$STATE_DIR"
+    [[ -L "$REQUESTED_DIR" ]] && rm -f "$REQUESTED_DIR"
+    return 0
+}
+
 cmd_env() {
     [[ -s "$ENVFILE" ]] || die "no $ENVFILE: run '$0 start' first"
     cat "$ENVFILE"
@@ -459,5 +492,6 @@ case "${1:-}" in
     stop) cmd_stop ;;
     status) cmd_status ;;
     env) cmd_env ;;
-    *) printf 'usage: %s start|stop|status|env\n' "$0" >&2; exit 2 ;;
+    clean) cmd_clean ;;
+    *) printf 'usage: %s start|stop|status|env|clean\n' "$0" >&2; exit 2 ;;
 esac
