@@ -566,7 +566,7 @@ def test_reply_at_answers_with_the_code_first_n_times(smtp_server, phase, code, 
 
 def test_reply_at_without_count_answers_every_time(smtp_server):
     srv = smtp_server("plain", reply_at=["rcpt:452"])
-    for _ in range(2):
+    for _attempt in range(2):
         with pytest.raises(smtplib.SMTPRecipientsRefused):
             send_simple(srv)
     assert srv.messages() == []
