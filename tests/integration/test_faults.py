@@ -51,8 +51,9 @@ CASES = {
     "data_554": (dict(mode="plain", reply_at={"data": 554}), {}, "data", 554, "refused the message", False, 0),
     "end_of_data_554": (dict(mode="plain", reply_at={"dot": 554}), {}, "data", 554, "refused the message",
                         False, 0),
+    # The body write itself fails, so the final dot never left: the server cannot have the mail.
     "dropped_mid_data": (dict(mode="plain", drop_at=["body"]), {"big": True}, "data", None,
-                         "may or may not have accepted", None, 0),
+                         "the server closed the connection", False, 0),
     "dropped_after_dot": (dict(mode="plain", drop_at=["dot"]), {}, "data", None, "may or may not have accepted",
                           None, 0),
     "dropped_after_queued": (dict(mode="plain", drop_at=["queued"]), {}, "data", None,
@@ -163,7 +164,14 @@ def faults(request, ansible, tmp_path_factory, shared_dir, closed_port):
                "closed_port": closed_port}
 
 
-@pytest.mark.parametrize("name", list(CASES))
+KNOWN_GAPS = {
+    "dropped_mid_data": "the transport reports sent: null for any failure inside DATA; when the body write "
+                        "itself failed the final dot never left, so false is provable (and retry-safe)",
+}
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[n]))
+                                  if n in KNOWN_GAPS else n for n in CASES])
 def test_fault(faults, name):
     _spec, _extra, phase, code, gist, sent, stored = CASES[name]
     if name not in _cases_for(faults["path"]):
