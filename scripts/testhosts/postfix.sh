@@ -311,9 +311,11 @@ config_hash() {
 }
 
 ensure_dirs() {
-    install -d -m 0755 "$STATE_DIR" "$SPOOL" "$LOGDIR"
+    # mkdir, not `install -d -m`: that would also chmod a directory that exists (e.g. /tmp).
+    mkdir -p "$STATE_DIR"
+    install -d -m 0755 "$SPOOL" "$LOGDIR"
     if [[ "$REQUESTED_DIR" != "$STATE_DIR" ]]; then
-        install -d "$(dirname "$REQUESTED_DIR")"
+        mkdir -p "$(dirname "$REQUESTED_DIR")"
         ln -sfn "$STATE_DIR" "$REQUESTED_DIR"
     fi
     install -d -m 0700 -o postfix "$DATA"
@@ -376,7 +378,7 @@ stop_instance() {
 
 # ---------------------------------------------------------------- commands
 with_lock() {
-    install -d -m 0755 "$(dirname "$STATE_DIR")"
+    mkdir -p "$(dirname "$STATE_DIR")"
     exec 9> "$(dirname "$STATE_DIR")/.$(basename "$STATE_DIR").lock"
     flock -w 900 9 || die "timed out waiting for the lock next to $STATE_DIR"
 }
