@@ -40,7 +40,7 @@ CASES = {
     "banner_421": (dict(mode="plain", reply_at={"connect": 421}), {}, "connect", 421, "Service not available",
                    False, 0),
     "never_answers": (dict(mode="plain", delay_ms_at={"connect": NEVER}), {"timeout": SILENT_TIMEOUT_MS}, "connect",
-                      None, "no answer within 2s", False, 0),
+                      None, "no answer within the task's timeout of 2000 ms", False, 0),
     "rcpt_451": (dict(mode="plain", reply_at={"rcpt": 451}), {}, "rcpt", 451, "Local error in processing",
                  False, 0),
     "rcpt_452": (dict(mode="plain", reply_at={"rcpt": 452}), {}, "rcpt", 452, "Insufficient system storage",
@@ -54,12 +54,13 @@ CASES = {
     # The body write itself fails, so the final dot never left: the server cannot have the mail.
     "dropped_mid_data": (dict(mode="plain", drop_at=["body"]), {"big": True}, "data", None,
                          "the server closed the connection", False, 0),
-    "dropped_after_dot": (dict(mode="plain", drop_at=["dot"]), {}, "data", None, "may or may not have accepted",
+    "dropped_after_dot": (dict(mode="plain", drop_at=["dot"]), {}, "data", None, "delivery state unknown",
                           None, 0),
     "dropped_after_queued": (dict(mode="plain", drop_at=["queued"]), {}, "data", None,
-                             "may or may not have accepted", None, 1),
+                             "delivery state unknown", None, 1),
     "no_reply_after_dot": (dict(mode="plain", delay_ms_at={"dot": NEVER}), {"timeout": SILENT_TIMEOUT_MS}, "data",
-                           None, "no answer within 2s", None, 0),
+                           None, "delivery state unknown: the whole message and its final dot were sent, but no "
+                           "answer within the task's timeout of 2000 ms", None, 0),
     "starttls_not_offered": (dict(mode="plain"), {"security": "starttls"}, "starttls", None,
                              "does not offer STARTTLS", False, 0),
     "tls_handshake_failure": (dict(mode="plain"), {"security": "tls"}, "connect", None, "TLS handshake error",
@@ -164,14 +165,7 @@ def faults(request, ansible, tmp_path_factory, shared_dir, closed_port):
                "closed_port": closed_port}
 
 
-KNOWN_GAPS = {
-    "dropped_mid_data": "the transport reports sent: null for any failure inside DATA; when the body write "
-                        "itself failed the final dot never left, so false is provable (and retry-safe)",
-}
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[n]))
-                                  if n in KNOWN_GAPS else n for n in CASES])
+@pytest.mark.parametrize("name", list(CASES))
 def test_fault(faults, name):
     _spec, _extra, phase, code, gist, sent, stored = CASES[name]
     if name not in _cases_for(faults["path"]):
