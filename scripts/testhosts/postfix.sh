@@ -112,6 +112,12 @@ ensure_packages() {
     for p in "${PACKAGES[@]}"; do pkg_installed "$p" || missing+=("$p"); done
     ((${#missing[@]})) || return 0
     command -v apt-get >/dev/null || die "missing ${missing[*]} and no apt-get to install them"
+    # Parallel starts (xdist workers) install once: apt-get update does not wait for its lock.
+    exec 7> /tmp/.flint-postfix-apt.lock
+    flock -w 900 7 || die "timed out waiting for /tmp/.flint-postfix-apt.lock"
+    missing=()
+    for p in "${PACKAGES[@]}"; do pkg_installed "$p" || missing+=("$p"); done
+    ((${#missing[@]})) || { exec 7>&-; return 0; }
     log "installing ${missing[*]}"
     # No debconf prompt and no system-wide Postfix configuration: this instance brings its own.
     echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
@@ -129,6 +135,7 @@ ensure_packages() {
             || die "apt-get install ${missing[*]} failed"
     fi
     [[ -x "$POSTFIX" ]] || die "$POSTFIX missing after installing postfix"
+    exec 7>&-
 }
 
 # TLS material, SASL users and the configuration files: scripts/testhosts/postfix-config.sh.
