@@ -53,6 +53,10 @@ bench: bootstrap
 	bash scripts/test.sh bench
 
 clean:
+	@# Stop test Postfix instances first: their queue and Maildir live in build/ (or /tmp, see postfix.sh).
+	@for d in build/testhosts/postfix build/testhosts/pytest-integration-*/postfix; do \
+		[ -d "$$d" ] && FLINT_POSTFIX_STATE_DIR="$$PWD/$$d" bash scripts/testhosts/postfix.sh clean; true; \
+	done
 	rm -rf build tests/output .ansible collections .pytest_cache .hypothesis changelogs/.plugin-cache.yaml
 	find . -path ./.venv -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
 

@@ -54,6 +54,7 @@ if SUPPORT not in sys.path:
     sys.path.insert(0, SUPPORT)
 
 import smtp_server  # noqa: E402  pylint: disable=wrong-import-position
+from postfix_host import postfix  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
 
 SMTP_USER = "flint-user"
 # Unique per session, so that "the password is not in the output" cannot pass by accident.

@@ -48,10 +48,25 @@ from typing import Any, Callable, Dict, Iterator, List, Optional
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword, TLSSetupException
 
 MODES = ("plain", "starttls", "tls")
-CERTS = ("good", "wrong-host", "untrusted", "expired")
+CERTS = ("good", "wrong-host", "untrusted", "expired", "self-signed")
 # Fault phases: "connect" is before the 220 greeting, "dot" after the message body (before the
-# final reply); the others are SMTP verbs (HELO counts as "ehlo").
-PHASES = ("connect", "ehlo", "starttls", "auth", "mail", "rcpt", "data", "dot", "rset", "noop", "quit")
+# final reply), "body" right after the 354 reply (drop only: the client is mid-DATA), "queued"
+# after the message was stored, before the 250 (drop only: accepted, but the client never hears
+# it); the others are SMTP verbs (HELO counts as "ehlo").
+PHASES = ("connect", "ehlo", "starttls", "auth", "mail", "rcpt", "data", "body", "dot", "queued", "rset", "noop",
+          "quit")
+DROP_ONLY = ("body", "queued")
+# Texts for --reply-at codes; 421 also closes the connection, as RFC 5321 says it does.
+REPLY_TEXTS = {
+    421: "4.3.2 Service not available, closing transmission channel (test fault)",
+    450: "4.2.0 Mailbox unavailable, try again later (test fault)",
+    451: "4.3.0 Local error in processing, try again later (test fault)",
+    452: "4.3.1 Insufficient system storage (test fault)",
+    454: "4.7.0 Temporary authentication failure (test fault)",
+    535: "5.7.8 Authentication credentials invalid (test fault)",
+    550: "5.7.1 Rejected (test fault)",
+    554: "5.3.0 Transaction failed (test fault)",
+}
 GOOD_NAMES = ("localhost", "127.0.0.1", "::1")
 WRONG_NAME = "wrong.example"
 SESSIONS_FILE = "sessions.jsonl"
@@ -84,6 +99,9 @@ class ServerConfig:
     drop_at: List[str] = dataclasses.field(default_factory=list)
     drop_after: Optional[int] = None
     delay_ms_at: Dict[str, int] = dataclasses.field(default_factory=dict)
+    # phase -> [code, n]: answer the first n occurrences of phase (server-wide, across
+    # connections; n = 0: every one) with code instead of handling them. See parse_replies().
+    reply_at: Dict[str, List[int]] = dataclasses.field(default_factory=dict)
     max_seconds: float = 600.0
     parent_pid: Optional[int] = None
 
@@ -109,7 +127,10 @@ class ServerConfig:
         if isinstance(self.drop_at, str):
             self.drop_at = [self.drop_at]
         self.delay_ms_at = _parse_delays(self.delay_ms_at)
-        for phase in list(self.drop_at) + list(self.delay_ms_at):
+        self.reply_at = parse_replies(self.reply_at)
+        if set(DROP_ONLY) & (set(self.delay_ms_at) | set(self.reply_at)):
+            raise ValueError(f"phases {DROP_ONLY} only support drop_at")
+        for phase in list(self.drop_at) + list(self.delay_ms_at) + list(self.reply_at):
             if phase not in PHASES:
                 raise ValueError(f"unknown phase {phase!r}; one of {PHASES}")
         for rx in (self.reject_mail, self.reject_rcpt, self.tempfail_rcpt):
@@ -135,6 +156,20 @@ def _parse_delays(value: Any) -> Dict[str, int]:
     for item in value or []:
         phase, _sep, ms = str(item).partition(":")
         out[phase] = int(ms)
+    return out
+
+
+def parse_replies(value: Any) -> Dict[str, List[int]]:
+    """Accept {"rcpt": 451}, {"rcpt": [451, 1]}, ["rcpt:451:1", ...] or "connect:421"."""
+    items = value.items() if isinstance(value, dict) else [
+        (str(v).split(":", 1)[0], str(v).split(":")[1:]) for v in ([value] if isinstance(value, str) else value or [])]
+    out = {}
+    for phase, spec in items:
+        spec = [spec] if isinstance(spec, (int, str)) else list(spec)
+        code, first = int(spec[0]), int(spec[1]) if len(spec) > 1 else 0
+        if not 400 <= code <= 599 or first < 0:
+            raise ValueError(f"reply_at {phase}: code must be 4xx/5xx and the count >= 0")
+        out[str(phase)] = [code, first]
     return out
 
 
@@ -177,6 +212,10 @@ def make_tls_context(cfg: ServerConfig) -> tuple:
         leaf = ca.issue_cert(WRONG_NAME)
     elif cfg.cert == "untrusted":
         leaf = trustme.CA(organization_name="untrusted test CA").issue_cert(*names)
+    elif cfg.cert == "self-signed":
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(*_self_signed(names, cfg.store))
+        return ctx, ca_pem
     else:  # expired
         day = datetime.timedelta(days=1)
         now = datetime.datetime.now(datetime.timezone.utc)
@@ -184,6 +223,28 @@ def make_tls_context(cfg: ServerConfig) -> tuple:
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     leaf.configure_cert(ctx)
     return ctx, ca_pem
+
+
+def _self_signed(names: List[str], store: str) -> tuple:
+    """(cert path, key path) of a certificate that signs itself, for the right names."""
+    from cryptography import x509  # trustme's own dependency
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    sans = [x509.IPAddress(ipaddress.ip_address(n)) if _is_loopback(n) else x509.DNSName(n) for n in names]
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=30))
+            .add_extension(x509.SubjectAlternativeName(sans), critical=False).sign(key, hashes.SHA256()))
+    cert_path, key_path = os.path.join(store, "self-signed.pem"), os.path.join(store, "self-signed-key.pem")
+    _write_atomic(cert_path, cert.public_bytes(serialization.Encoding.PEM))
+    _write_atomic(key_path, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                              serialization.NoEncryption()))
+    return cert_path, key_path
 
 
 # ---------------------------------------------------------------------------------------------
@@ -202,6 +263,17 @@ class _Recorder:
         self._n_messages = 0
         self._rx = {k: re.compile(getattr(cfg, k)) for k in ("reject_mail", "reject_rcpt", "tempfail_rcpt")
                     if getattr(cfg, k) is not None}
+        self._replied: Dict[str, int] = {}
+
+    def scripted(self, phase: str) -> Optional[str]:
+        """The --reply-at line for this occurrence of phase, or None to handle it normally."""
+        if phase not in self.cfg.reply_at:
+            return None
+        code, first = self.cfg.reply_at[phase]
+        self._replied[phase] = self._replied.get(phase, 0) + 1
+        if first and self._replied[phase] > first:
+            return None
+        return f"{code} {REPLY_TEXTS.get(code, f'{code // 100}.0.0 Test fault')}"
 
     def new_session_id(self) -> str:
         self._n_sessions += 1
@@ -248,12 +320,19 @@ class _Recorder:
     async def handle_DATA(self, server, session, envelope):
         if not await server.fault_point("dot"):
             return "421 dropped"  # never sent: the connection is already closed
+        scripted = self.scripted("dot")
+        if scripted:
+            self.log(server.sid, "fault", kind="reply", phase="dot", code=int(scripted[:3]))
+            return scripted
         code = self.cfg.reject_data
         if code is not None:
             if code >= 500:
                 return f"{code} 5.6.0 Message rejected by test server"
             return f"{code} 4.3.0 Message temporarily rejected by test server"
         msg = self.store_message(server, session, envelope)
+        if "queued" in self.cfg.drop_at:
+            server.drop("queued")  # the worst case for a client: it cannot know the mail went
+            return "421 dropped"
         return f"250 2.0.0 OK queued as {msg['id']}"
 
     def store_message(self, server, session, envelope) -> dict:
@@ -353,6 +432,13 @@ class _TestSMTP(SMTP):
             self.rec.log(self.sid, "disconnect", dropped=self._dropped)
         super().connection_lost(error)
 
+    def eof_received(self):
+        # The client closed its side (e.g. gave up waiting for a reply we are delaying): logged
+        # as "eof", since the connection is only lost once the server side closes too.
+        if self.sid:
+            self.rec.log(self.sid, "eof")
+        return super().eof_received()
+
     def tls_version(self) -> Optional[str]:
         obj = self.transport.get_extra_info("ssl_object") if self.transport else None
         return obj.version() if obj else None
@@ -386,11 +472,28 @@ class _TestSMTP(SMTP):
             self._greeted = True
             if not await self.fault_point("connect"):
                 return
+            if await self.scripted_reply("connect"):
+                return
         if self._dropped:
             return
         text = status.decode("utf-8", "replace") if isinstance(status, bytes) else status
         self.rec.log(self.sid, "reply", line=text)
         await super().push(status)
+        if text.startswith("354") and "body" in self.rec.cfg.drop_at:
+            self.drop("body")  # the client is now sending the message: it must see a broken DATA
+
+    async def scripted_reply(self, phase: str) -> bool:
+        """Answer with the --reply-at code for phase instead of handling it; True if it did."""
+        line = self.rec.scripted(phase)
+        if line is None:
+            return False
+        self.rec.log(self.sid, "fault", kind="reply", phase=phase, code=int(line[:3]))
+        self.rec.log(self.sid, "reply", line=line)
+        await super().push(line)
+        if line.startswith("421"):
+            self._dropped = True
+            self.close()
+        return True
 
     def _wrap(self, verb: str, method: Callable) -> Callable:
         phase = "ehlo" if verb == "HELO" else verb.lower()
@@ -405,6 +508,8 @@ class _TestSMTP(SMTP):
                 self.drop(f"after-{cfg.drop_after}")
                 return
             if not await self.fault_point(phase):
+                return
+            if await self.scripted_reply(phase):
                 return
             if (cfg.require_starttls and cfg.mode == "starttls" and self.tls_version() is None
                     and verb not in ("NOOP", "EHLO", "STARTTLS", "QUIT")):  # as aiosmtpd, RFC 3207 4
@@ -615,6 +720,9 @@ def config_to_argv(cfg: ServerConfig) -> List[str]:
         elif f.name == "delay_ms_at":
             for phase, ms in value.items():
                 argv += [flag, f"{phase}:{ms}"]
+        elif f.name == "reply_at":
+            for phase, (code, first) in value.items():
+                argv += [flag, f"{phase}:{code}:{first}"]
         else:
             argv += [flag, str(value)]
     return argv
@@ -736,6 +844,8 @@ def parse_args(argv: Optional[List[str]] = None) -> ServerConfig:
     a("--drop-at", action="append", default=[], choices=PHASES, help="close the connection at this phase")
     a("--drop-after", type=int, metavar="N", help="close the connection when command N+1 arrives")
     a("--delay-ms-at", action="append", default=[], metavar="PHASE:MS", help="wait MS before answering PHASE")
+    a("--reply-at", action="append", default=[], metavar="PHASE:CODE[:N]",
+      help="answer PHASE with CODE (4xx/5xx) instead of handling it; only its first N times if N > 0")
     a("--max-seconds", type=float, default=d.max_seconds, help="exit after this long whatever happens")
     a("--parent-pid", type=int, help="exit when this process is gone")
     ns = p.parse_args(argv)

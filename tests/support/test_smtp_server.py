@@ -539,3 +539,82 @@ def test_config_round_trips_through_argv(tmp_path):
                                reject_data=554, cert="expired")
     back = S.parse_args(S.config_to_argv(cfg)).validate()
     assert back == cfg
+
+
+# --- scripted replies, mid-DATA drops, self-signed certificates ---------------------------------
+
+
+@pytest.mark.parametrize("phase, code, exc_type", [
+    ("connect", 421, smtplib.SMTPConnectError), ("rcpt", 451, smtplib.SMTPRecipientsRefused),
+    ("rcpt", 452, smtplib.SMTPRecipientsRefused), ("data", 554, smtplib.SMTPDataError),
+    ("dot", 451, smtplib.SMTPDataError), ("mail", 421, smtplib.SMTPSenderRefused),
+])
+def test_reply_at_answers_with_the_code_first_n_times(smtp_server, phase, code, exc_type):
+    srv = smtp_server("plain", reply_at={phase: [code, 1]})
+    with pytest.raises(exc_type) as exc:
+        send_simple(srv)
+    got = exc.value.recipients["b@example.org"][0] if exc_type is smtplib.SMTPRecipientsRefused else exc.value.smtp_code
+    assert got == code
+    assert srv.messages() == []
+    assert send_simple(srv) == {}  # the second time the phase is handled normally
+    assert len(srv.messages()) == 1
+    first = srv.wait_sessions_closed()[0]
+    assert {"kind": "reply", "phase": phase, "code": code} in first["faults"]
+    if code == 421:
+        assert first["closed"] and first["dropped"], first  # 421 closes the connection
+
+
+def test_reply_at_without_count_answers_every_time(smtp_server):
+    srv = smtp_server("plain", reply_at=["rcpt:452"])
+    for _attempt in range(2):
+        with pytest.raises(smtplib.SMTPRecipientsRefused):
+            send_simple(srv)
+    assert srv.messages() == []
+
+
+@pytest.mark.parametrize("size, cause", [(200, ConnectionError), (4 * 1024 * 1024, ConnectionError)])
+def test_drop_at_body_breaks_the_data_transfer(smtp_server, size, cause):
+    srv = smtp_server("plain", drop_at="body")
+    with pytest.raises(smtplib.SMTPServerDisconnected) as exc:
+        send_simple(srv, msg=MSG + b"x" * size + b"\r\n")
+    assert isinstance(exc.value.__context__, cause), repr(exc.value.__context__)
+    assert srv.messages() == []
+    [s] = srv.wait_sessions_closed()
+    assert s["verbs"][-1] == "DATA" and s["replies"][-1].startswith("354")
+    assert {"kind": "drop", "phase": "body"} in s["faults"]
+
+
+@pytest.mark.parametrize("mode", ["starttls", "tls"])
+def test_self_signed_certificate_fails_verification(smtp_server, mode):
+    srv = smtp_server(mode, cert="self-signed")
+    with pytest.raises(ssl.SSLCertVerificationError) as exc:
+        with connect(srv) as c:
+            c.starttls(context=client_ctx(srv))
+    assert "self-signed certificate" in exc.value.verify_message
+    with smtplib.SMTP_SSL(srv.host, srv.port, timeout=5, context=ssl._create_unverified_context()) if mode == "tls" \
+            else smtplib.SMTP(srv.host, srv.port, timeout=5) as c:
+        if mode == "starttls":
+            c.starttls(context=ssl._create_unverified_context())
+        cert = c.sock.getpeercert(binary_form=True)
+    from cryptography import x509
+    parsed = x509.load_der_x509_certificate(cert)
+    assert parsed.issuer == parsed.subject  # really self-signed, for the right names
+    assert "localhost" in str(parsed.extensions.get_extension_for_class(x509.SubjectAlternativeName).value)
+
+
+def test_reply_at_and_body_options_are_validated(tmp_path):
+    for bad in ({"reply_at": ["rcpt:250"]}, {"reply_at": {"nowhere": 451}}, {"delay_ms_at": {"body": 5}},
+                {"reply_at": {"body": 451}}):
+        with pytest.raises(ValueError):
+            S.config_from_kwargs("plain", str(tmp_path), **bad)
+    cfg = S.config_from_kwargs("plain", str(tmp_path), reply_at=["connect:421:2", "dot:451"], drop_at=["body"])
+    assert S.parse_args(S.config_to_argv(cfg) + ["--store", str(tmp_path)]).reply_at == ["connect:421:2", "dot:451:0"]
+
+
+def test_drop_at_queued_stores_the_message_but_never_says_so(smtp_server):
+    srv = smtp_server("plain", drop_at="queued")
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        send_simple(srv)
+    assert len(srv.messages()) == 1  # delivered, though the client saw a failure
+    [s] = srv.wait_sessions_closed()
+    assert {"kind": "drop", "phase": "queued"} in s["faults"] and not any(r.startswith("250 2.0.0") for r in s["replies"])

@@ -8,6 +8,11 @@ The tests put this directory first on PYTHONPATH, so every Python process of the
 FLINT_NETGUARD_LOG is set, an audit hook logs every TCP connect and name lookup to that
 file (one JSON line each) and refuses a connect to anything that is not loopback: the
 suite must never talk to the network, and tests can prove that a task did not connect.
+
+Name lookups too: a name that is not an IP address and not a localhost name would make the
+resolver ask the machine's nameserver (traffic off loopback), so it fails here, before any
+query, the way an unknown name fails (socket.gaierror EAI_NONAME; socket.herror for reverse
+lookups), and is logged with "blocked": true. Tests of unresolvable hosts use `.invalid` names.
 """
 
 from __future__ import annotations
@@ -26,6 +31,29 @@ def _is_loopback(host):
         return ipaddress.ip_address(str(host).split("%", 1)[0]).is_loopback
     except ValueError:
         return host == "localhost"
+
+
+_LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
+
+
+def _is_ip(host):
+    try:
+        ipaddress.ip_address(str(host).split("%", 1)[0])
+        return True
+    except ValueError:
+        return False
+
+
+def _needs_dns(host):
+    """True when resolving ``host`` could send a query to a nameserver."""
+    if host is None or host == "" or _is_ip(host):
+        return False
+    name = str(host).rstrip(".").lower()
+    return name not in _LOCAL_NAMES and not name.endswith(".localhost")
+
+
+def _name(host):
+    return host.decode("ascii", "replace") if isinstance(host, (bytes, bytearray)) else host
 
 
 def _log(record):
@@ -49,10 +77,21 @@ def _hook(event, args):
         if not allowed:
             raise PermissionError("netguard: refusing a connection to non-loopback %s:%s in tests" % (host, port))
     elif event == "socket.getaddrinfo":
-        host = args[0]
-        if isinstance(host, bytes):
-            host = host.decode("ascii", "replace")
-        _log({"event": "getaddrinfo", "host": None if host is None else str(host), "port": args[1]})
+        host = _name(args[0])
+        blocked = _needs_dns(host)
+        _log({"event": "getaddrinfo", "host": None if host is None else str(host), "port": args[1],
+              "blocked": blocked})
+        if blocked:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known (netguard: no DNS in tests)")
+    elif event in ("socket.gethostbyname", "socket.gethostbyaddr"):
+        host = _name(args[0])
+        # A reverse lookup of a non-loopback address is a DNS query as well.
+        blocked = _needs_dns(host) or (event == "socket.gethostbyaddr" and _is_ip(host) and not _is_loopback(host))
+        _log({"event": event.split(".", 1)[1], "host": str(host), "blocked": blocked})
+        if blocked and event == "socket.gethostbyname":
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known (netguard: no DNS in tests)")
+        if blocked:
+            raise socket.herror(1, "Unknown host (netguard: no DNS in tests)")
 
 
 if _LOG:
