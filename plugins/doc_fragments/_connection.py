@@ -72,6 +72,10 @@ options:
     default: 60000
   ehlo_name:
     description:
-      - Host name to announce in EHLO. Defaults to this machine's host name (without a DNS lookup).
+      - Name to announce in EHLO, a domain name or an address literal such as V([192.0.2.1]) or
+        V([IPv6:2001:db8::1]). It is checked before connecting; a non-ASCII name is sent as IDNA.
+      - Defaults, without any DNS query, to this machine's host name if it is fully qualified, else to a
+        fully qualified name for it in C(/etc/hosts), else to the address literal of the local end of the
+        connection (RFC 5321 section 4.1.4).
     type: str
 """

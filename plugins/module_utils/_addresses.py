@@ -3,115 +3,109 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """PRIVATE: reading recipient and sender addresses. Do not use this from other collections.
 
-Flint callers pass one comma-separated string ("a@x, b@y"); Ansible users pass lists.
-Ansible's own list conversion splits a string on every comma, which also cuts quoted
-display names such as '"Doe, John" <j@x>' in two, so we join whatever arrives and split
-again ourselves, honouring quotes and angle brackets.
+Flint callers pass one comma-separated string ("a@x, b@y"); Ansible users pass lists. The
+options are ``type: raw`` so that Ansible's list conversion never cuts a quoted display name
+such as '"Doe, John" <j@x>' at its comma: a string is an address list, and every list item
+is exactly one mailbox. Anything that does not read cleanly (see _rfc5322) is an error that
+names the field and the item, raised before any connection is opened.
 """
 
 from __future__ import annotations
 
-import re
-from email.utils import parseaddr
-
+from ._domains import DomainError, address_literal, ascii_domain
 from ._errors import InputError
+from ._rfc5322 import AddressSyntaxError, is_dot_atom_text, parse_address_list, parse_one_mailbox
 
 __all__ = ["Mailbox", "parse_mailbox", "parse_mailboxes", "envelope_recipients"]
 
-# RFC 5321 limits; a longer path is refused by every real server anyway.
+# RFC 5321 4.5.3.1: a longer path is refused by every real server anyway.
 _MAX_LOCAL = 64
 _MAX_PATH = 254
-_LOCAL_RE = re.compile(r'^(?:[^\s@<>()\[\],;:\\"]+|"(?:[^"\\\r\n]|\\.)+")$')
-_BARE = re.compile(r"^<?([^\s<>\"(),;:]+@[^\s<>\"(),;]+)>?$")
-_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
-_DOMAIN_RE = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|(?:[^\s@<>()\[\],;:\\\".]+\.)*[^\s@<>()\[\],;:\\\".]+)$")
+
+
+def _smtp_local(local):
+    """The local part as RFC 5321 writes it: bare if it is a dot-atom, else quoted."""
+    if is_dot_atom_text(local):
+        return local
+    return '"%s"' % local.replace("\\", "\\\\").replace('"', '\\"')
 
 
 class Mailbox(object):
-    """One address: what goes in the header (``display``) and in the envelope (``addr``)."""
+    """One address. ``addr`` is the same text in the envelope and in the header."""
 
     __slots__ = ("name", "local", "domain")
 
     def __init__(self, name, local, domain):
-        self.name = name
-        self.local = local
-        self.domain = domain
+        self.name = name      # display name, as read (quotes and escapes removed)
+        self.local = local    # local part, as read
+        self.domain = domain  # RFC 5321 form: A-labels, or an address literal
 
     @property
     def addr(self):
-        return "%s@%s" % (self.local, self.domain)
+        return "%s@%s" % (_smtp_local(self.local), self.domain)
 
     @property
     def needs_smtputf8(self):
-        # A non-ASCII domain could be IDNA-encoded, but a non-ASCII local part cannot:
-        # both go out as UTF-8 under SMTPUTF8 (RFC 6531), so treat them alike.
-        return not self.addr.isascii()
+        # Domains always go out as A-labels; only a non-ASCII local part needs SMTPUTF8.
+        return not self.local.isascii()
 
     def __repr__(self):
         return "Mailbox(%r, %r)" % (self.name, self.addr)
 
 
-def _split(text):
-    """Split on commas and semicolons that are outside quotes, angle brackets and comments."""
-    parts, current, quote, angle, paren, escape = [], [], False, 0, 0, False
-    for char in text:
-        if escape:
-            escape = False
-        elif char == "\\":
-            escape = True
-        elif char == '"' and not angle:
-            quote = not quote
-        elif not quote:
-            if char == "<":
-                angle += 1
-            elif char == ">" and angle:
-                angle -= 1
-            elif char == "(":
-                paren += 1
-            elif char == ")" and paren:
-                paren -= 1
-            elif char in ",;" and not angle and not paren:
-                parts.append("".join(current))
-                current = []
-                continue
-        current.append(char)
-    parts.append("".join(current))
-    return [part.strip() for part in parts if part.strip()]
+def _mailbox(parsed, what):
+    name, local, domain = parsed
+    if not local:
+        raise InputError("%s: the local part (before '@') is empty" % what)
+    if "\t" in local:
+        raise InputError("%s: a tab in the local part cannot be sent over SMTP" % what)
+    try:
+        domain = address_literal(domain) if domain.startswith("[") else ascii_domain(domain)
+    except DomainError as exc:
+        raise InputError("%s: the domain is not usable for SMTP: %s" % (what, exc))
+    box = Mailbox(name, local, domain)
+    if len(_smtp_local(local).encode("utf-8")) > _MAX_LOCAL or len(box.addr.encode("utf-8")) > _MAX_PATH:
+        raise InputError("%s: longer than SMTP allows (64 octets before '@', 254 in all; RFC 5321 section "
+                         "4.5.3.1)" % what)
+    return box
 
 
 def parse_mailbox(text, field):
-    """Parse one address; raise InputError naming the field and the text on anything odd."""
-    if "\r" in text or "\n" in text:
-        raise InputError("%s: address %r contains a line break" % (field, text))
-    unquoted = _QUOTED.sub("", text)
-    if unquoted.count("<") != unquoted.count(">"):
-        raise InputError("%s: %r has unbalanced angle brackets" % (field, text))
-    bare = _BARE.match(text)
-    # parseaddr's strictness differs across Python releases (3.13 refuses domain literals),
-    # so a bare address is taken as it is and checked below by our own rules.
-    name, addr = ("", bare.group(1)) if bare else parseaddr(text)
-    if not addr or addr.count("@") != 1 and not addr.startswith('"'):
-        raise InputError(
-            "%s: %r is not an e-mail address (expected local@domain or 'Name <local@domain>')" % (field, text)
-        )
-    local, _sep, domain = addr.rpartition("@")
-    if not local or not domain or not _LOCAL_RE.match(local) or not _DOMAIN_RE.match(domain):
-        raise InputError("%s: %r is not a valid e-mail address" % (field, text))
-    if len(local) > _MAX_LOCAL or len(addr) > _MAX_PATH:
-        raise InputError("%s: %r is longer than SMTP allows (RFC 5321 section 4.5.3.1)" % (field, text))
-    return Mailbox(name.strip(), local, domain)
+    """Exactly one address; raise InputError naming the field and the text on anything odd."""
+    what = "%s: %r" % (field, text)
+    try:
+        parsed = parse_one_mailbox(text)
+    except AddressSyntaxError as exc:
+        raise InputError("%s is not a valid address: %s" % (what, exc))
+    return _mailbox(parsed, what)
 
 
 def parse_mailboxes(value, field):
-    """Parse a list of strings or one comma-separated string into Mailboxes.
+    """A string is a comma-separated address list; a list holds one address per item.
 
-    The list items are joined before splitting, see the module docstring for why.
+    Empty strings and empty list items are "none here" (Flint sends "" for no cc).
     """
     if value is None:
         return []
+    if isinstance(value, str):
+        what = "%s: %r" % (field, value)
+        try:
+            parsed = parse_address_list(value)
+        except AddressSyntaxError as exc:
+            raise InputError("%s is not a valid address list: %s" % (what, exc))
+        return [_mailbox(item, what) for item in parsed]
     if isinstance(value, (list, tuple)):
-        value = ",".join(str(item) for item in value)
-    return [parse_mailbox(part, field) for part in _split(value)]
+        boxes = []
+        for index, item in enumerate(value):
+            where = "%s[%d]" % (field, index)
+            if item is None or isinstance(item, str) and not item.strip():
+                continue
+            if not isinstance(item, str):
+                raise InputError("%s: expected an address string, got %s %r" % (where, type(item).__name__, item))
+            boxes.append(parse_mailbox(item, where))
+        return boxes
+    raise InputError("%s: expected an address, a comma-separated string of addresses or a list, got %s"
+                     % (field, type(value).__name__))
 
 
 def envelope_recipients(*groups):

@@ -27,9 +27,11 @@ ARGUMENT_SPEC = {
     "username": {"type": "str", "aliases": ["user_name"]},
     "password": {"type": "str", "no_log": True},
     # Required for one message; with `messages` each item may bring its own.
-    "to": {"type": "list", "elements": "str"},
-    "cc": {"type": "list", "elements": "str", "default": []},
-    "bcc": {"type": "list", "elements": "str", "default": []},
+    # raw, not list: Ansible's list conversion splits a string at every comma, also inside a
+    # quoted display name ('"Doe, John" <j@x>'). _addresses decides by type instead.
+    "to": {"type": "raw"},
+    "cc": {"type": "raw", "default": []},
+    "bcc": {"type": "raw", "default": []},
     "subject": {"type": "str", "default": ""},
     "body": {"type": "str", "default": ""},
     # raw: a list holds one path per item, only Flint's single string is split at commas.

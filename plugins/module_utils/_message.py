@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime
 import email.policy
 import re
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
@@ -20,11 +19,16 @@ from ._addresses import envelope_recipients, parse_mailbox, parse_mailboxes
 from ._attachments import check_attachments, split_paths
 from ._errors import InputError
 from ._files import write_private
+from ._headers import address_field, check_filename, clean_text, unstructured
 from ._options import MessageOptions
 
 __all__ = ["PreparedMessage", "prepare_message"]
 
-_LINE_BREAKS = re.compile(r"[\r\n]+\s*")
+_MAX_LINE = 998  # octets, without CRLF (RFC 5322 2.1.1)
+# SMTP line ends; cte_type 7bit makes set_content pick quoted-printable or base64 for non-ASCII.
+_POLICY = email.policy.SMTP.clone(cte_type="7bit")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_BODY_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class PreparedMessage(object):
@@ -56,14 +60,40 @@ class PreparedMessage(object):
         write_private(path, self.data)
 
 
-def _header_address(mailbox):
-    return Address(display_name=mailbox.name, username=mailbox.local, domain=mailbox.domain)
+def _check_wire(data, smtputf8):
+    """The last guard before a byte leaves: valid line lengths, 7-bit unless SMTPUTF8."""
+    for line in data.split(b"\r\n"):
+        if len(line) > _MAX_LINE:
+            raise InputError("the message has a line of %d octets, over SMTP's 998; this is a bug in "
+                             "flint.smtp, please report it" % len(line))
+    if not smtputf8 and not data.isascii():
+        raise InputError("the message is not 7-bit clean; this is a bug in flint.smtp, please report it")
 
 
-def _one_line(text):
-    # Subjects often come from templates or lookups with a trailing newline; a line break
-    # in a header would be refused (or worse, inject headers), so fold it to a space.
-    return _LINE_BREAKS.sub(" ", text).strip()
+def _content(opts, attachments):
+    """Body and attachments as MIME, 7-bit clean (quoted-printable or base64 for non-ASCII).
+
+    Always 7-bit, whatever the server: the bytes (and so SIZE, save_eml and check mode) are
+    decided before connecting, and they are valid on a server without 8BITMIME too.
+    """
+    msg = EmailMessage(policy=_POLICY)
+    subtype = "html" if opts.content_type == "text/html" else "plain"
+    body = opts.body or ""
+    surrogate = _SURROGATE.search(body)
+    if surrogate:
+        raise InputError("body: a lone surrogate at position %d is not valid Unicode; fix the text's encoding"
+                         % surrogate.start())
+    # Control characters other than tab and line breaks are not allowed raw in a 7-bit body.
+    controls = _BODY_CONTROL.search(body) is not None
+    msg.set_content(body, subtype=subtype, cte="quoted-printable" if controls else None)
+    for item in attachments:
+        check_filename(item.filename, item.path)
+        try:
+            content = item.read()
+        except OSError as exc:
+            raise InputError("attachment %s cannot be read: %s" % (item.path, exc.strerror or exc))
+        msg.add_attachment(content, maintype=item.maintype, subtype=item.subtype, filename=item.filename)
+    return msg.as_bytes(policy=_POLICY)
 
 
 def prepare_message(opts, now=None):
@@ -82,34 +112,22 @@ def prepare_message(opts, now=None):
     bcc = parse_mailboxes(opts.bcc, "bcc")
     if not (to or cc or bcc):
         raise InputError("to: at least one recipient address is required")
+    subject = clean_text(opts.subject or "", "subject")
     attachments = check_attachments(split_paths(opts.attachments), opts.max_attachment_size_mb)
 
-    everyone = [sender] + to + cc + bcc
-    smtputf8 = any(mailbox.needs_smtputf8 for mailbox in everyone)
-    policy = email.policy.SMTPUTF8 if smtputf8 else email.policy.SMTP
-
-    msg = EmailMessage(policy=policy)
-    msg["From"] = _header_address(sender)
-    if to:
-        msg["To"] = [_header_address(mailbox) for mailbox in to]
-    if cc:
-        msg["Cc"] = [_header_address(mailbox) for mailbox in cc]
-    # Bcc recipients are only ever in the envelope: no header names them.
-    msg["Subject"] = _one_line(opts.subject or "")
-    msg["Date"] = format_datetime(now or datetime.datetime.now(datetime.timezone.utc))
+    smtputf8 = any(mailbox.needs_smtputf8 for mailbox in [sender] + to + cc + bcc)
     # make_msgid() without a domain calls socket.getfqdn(), which can stall for seconds
     # where DNS is broken; the sender's domain is what receivers expect anyway.
     message_id = make_msgid(domain=sender.domain)
-    msg["Message-ID"] = message_id
-
-    subtype = "html" if opts.content_type == "text/html" else "plain"
-    msg.set_content(opts.body or "", subtype=subtype)
-    for item in attachments:
-        try:
-            content = item.read()
-        except OSError as exc:
-            raise InputError("attachment %s cannot be read: %s" % (item.path, exc.strerror or exc))
-        msg.add_attachment(content, maintype=item.maintype, subtype=item.subtype, filename=item.filename)
-
-    data = msg.as_bytes(policy=policy)
+    # Bcc recipients are only ever in the envelope: no header names them.
+    headers = [address_field("From", [sender])]
+    if to:
+        headers.append(address_field("To", to))
+    if cc:
+        headers.append(address_field("Cc", cc))
+    headers += [unstructured("Subject", subject),
+                "Date: %s\r\n" % format_datetime(now or datetime.datetime.now(datetime.timezone.utc)),
+                "Message-ID: %s\r\n" % message_id]
+    data = "".join(headers).encode("utf-8") + _content(opts, attachments)
+    _check_wire(data, smtputf8)
     return PreparedMessage(sender.addr, envelope_recipients(to, cc, bcc), data, message_id, smtputf8, attachments)

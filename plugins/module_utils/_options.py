@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from ._argspec import ARGUMENT_SPEC
+from ._domains import ehlo_option
 from ._errors import InputError
 from ._tls import resolve_security
 
@@ -61,6 +62,7 @@ class ServerOptions(_Group):
         super().__init__(params)
         self.host, self.port = self._endpoint()
         self._check_timeout()
+        self.ehlo_name = ehlo_option(self.ehlo_name)
         self.security = resolve_security(self.security, self.port)
 
     def _endpoint(self):

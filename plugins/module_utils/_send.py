@@ -126,6 +126,9 @@ def run(params, check_mode=False, warn=None, job=None, send_from="target", sessi
     except FlintSmtpError as exc:
         result = flint_result(job, exc.exit_code, exc.message, timeout_ms)
         result.update(extra, failed=True, msg=exc.message, **exc.result_fields())
+        if "accepted" in exc.details:  # a refusal, or a batch after others went out (see _transactions)
+            result.update(accepted=exc.details["accepted"], refused=exc.details.get("refused", {}),
+                          changed=bool(exc.details["accepted"]))
         if session is not None:
             result["session"] = session.info()
         return result

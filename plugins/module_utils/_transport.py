@@ -15,7 +15,9 @@ import smtplib
 import socket
 import ssl
 
+from ._domains import default_ehlo_name
 from ._errors import DeliveryError
+from ._transactions import Transactions
 
 __all__ = ["SmtpSession"]
 
@@ -26,7 +28,7 @@ def _text(value):
     return str(value)
 
 
-class SmtpSession(object):
+class SmtpSession(Transactions):
     """Connect, secure, authenticate, send, quit; each step raises DeliveryError.
 
     ``server`` is a ServerOptions; ``deadline`` the task's one time budget: before every step
@@ -134,7 +136,9 @@ class SmtpSession(object):
 
     def open(self):
         """Connect and, as configured, upgrade to TLS; leaves an EHLO'd session."""
-        local = self.ehlo_name or socket.gethostname()
+        # smtplib's own default is socket.getfqdn(), a DNS query that can stall where DNS is
+        # broken: pass a name always, and pick the real default once our address is known.
+        local = self.ehlo_name or "localhost"
         left = self._arm("connect")
         # Host and port go to the constructor: smtplib only takes the TLS server name
         # (for certificate checks) from there, not from a later connect().
@@ -144,6 +148,9 @@ class SmtpSession(object):
         else:
             self.smtp = self._step("connect", smtplib.SMTP, self.host, self.port, local_hostname=local,
                                    timeout=left)
+        if not self.ehlo_name:
+            sock = getattr(self.smtp, "sock", None)
+            self.smtp.local_hostname = default_ehlo_name(sock.getsockname() if sock is not None else None)
         self._step("ehlo", self.smtp.ehlo_or_helo_if_needed)
         if self.security == "starttls":
             if not self.smtp.has_extn("starttls"):
@@ -165,48 +172,6 @@ class SmtpSession(object):
                              "this is the submission port (587/465).")
         self._step("auth", auth.authenticate, self.smtp)
         self.authenticated = True
-
-    def send(self, message, on_refused="fail"):
-        """MAIL, RCPT for each recipient, DATA. Returns (accepted, refused).
-
-        Unlike smtplib.sendmail(), a partly refused envelope is reset before DATA when
-        ``on_refused`` is fail, so nobody gets a mail the task reports as failed.
-        """
-        smtp = self.smtp
-        options = []
-        if smtp.has_extn("size"):
-            options.append("SIZE=%d" % message.size)
-        if message.smtputf8:
-            if not smtp.has_extn("smtputf8"):
-                raise self._fail("mail", "an address is not ASCII and the server does not offer SMTPUTF8",
-                                 "Use ASCII addresses with this server.")
-            options += ["SMTPUTF8", "BODY=8BITMIME"]
-        elif smtp.has_extn("8bitmime"):
-            options.append("BODY=8BITMIME")
-
-        code, text = self._step("mail", smtp.mail, message.sender, options)
-        if code != 250:
-            self._reset()
-            raise self._fail("mail", "the sender %s was refused" % message.sender,
-                             _hint_for_code(code), code, _text(text))
-        accepted, refused = [], {}
-        for rcpt in message.recipients:
-            code, text = self._step("rcpt", smtp.rcpt, rcpt)
-            if code in (250, 251):
-                accepted.append(rcpt)
-            else:
-                refused[rcpt] = {"code": code, "text": _text(text)}
-        if refused and (on_refused == "fail" or not accepted):
-            self._reset()
-            first = sorted(refused.items())[0]
-            # Worth another try only when every refusal was temporary.
-            transient = all(400 <= why["code"] < 500 for why in refused.values())
-            raise self._fail("rcpt", "%d of %d recipients refused (%s); the message was not sent to anyone"
-                             % (len(refused), len(message.recipients), ", ".join(sorted(refused))),
-                             _hint_for_code(first[1]["code"]) or "Set on_refused: warn to send to the others.",
-                             first[1]["code"], first[1]["text"], transient=transient)
-        self._data(message.data)
-        return accepted, refused
 
     def _data(self, data):
         """DATA, the content, the final dot. Split like smtplib.data() so that we know which side
@@ -237,6 +202,14 @@ class SmtpSession(object):
                              sent=None, transient=False)
         if code != 250:
             raise self._fail("data", "the server refused the message", _hint_for_code(code), code, _text(text))
+
+    @staticmethod
+    def _hint(code):
+        return _hint_for_code(code)
+
+    @staticmethod
+    def _text(value):
+        return _text(value)
 
     def _reset(self):
         try:

@@ -56,36 +56,50 @@ options:
     default: smtp
   from:
     description:
-      - Sender address. A display name is allowed, for example V(Ops <ops@example.com>).
+      - Sender address, exactly one. A display name is allowed, for example V(Ops <ops@example.com>).
     type: str
     required: true
   to:
     description:
-      - Recipients, as a list or as one comma-separated string the way Flint sent it
-        (V(a@example.com, b@example.com)). Surrounding whitespace is trimmed and display names are allowed.
+      - Recipients, as a list with exactly one address in each item, or as one comma-separated string
+        the way Flint sent it (V(a@example.com, B <b@example.com>)).
+      - "Addresses are read strictly by RFC 5322, the same way on every Python version: V(local@domain),
+        V(Name <local@domain>), quoted names and local parts with backslash escapes
+        (V(\"Doe, John\" <john@example.com>), V(\"a b\"@example.com)), and comments in parentheses,
+        which are dropped. Obsolete forms are refused; so is a display name with a dot that is not quoted
+        (write V(\"J. Doe\" <j@example.com>)), a group, and V(;) as a separator."
+      - An address that does not read cleanly fails the task (exit code 1) before any connection, naming
+        the option and the item. Empty items are skipped.
+      - A domain that is not ASCII is sent as IDNA (V(xn--...)) in the envelope and in the headers alike, so
+        any server takes it. Only a local part (before the V(@)) that is not ASCII needs a server
+        that offers SMTPUTF8.
       - Required, unless every item of O(messages) gives its own.
-    type: list
-    elements: str
+    type: raw
   cc:
     description:
       - Copy recipients, in the same forms as O(to). They are visible to everyone.
-    type: list
-    elements: str
+    type: raw
     default: []
   bcc:
     description:
       - Blind copy recipients, in the same forms as O(to). They get the mail, but no header names them.
-    type: list
-    elements: str
+    type: raw
     default: []
   subject:
     description:
-      - Subject line. Line breaks, for example from a template, are folded into spaces.
+      - Subject line. Line breaks (also VT, FF, NEL, U+2028 and U+2029), for example from a template, are
+        folded into one space. Any other control character (NUL, ESC, DEL, ...) fails the task before any
+        connection.
+      - Non-ASCII text goes out as RFC 2047 encoded words, and long subjects are folded, so every header line
+        stays within the 998 octets SMTP allows.
     type: str
     default: ""
   body:
     description:
       - Message text. See O(content_type).
+      - The message is always 7-bit clean, quoted-printable or base64 where the text is not plain ASCII,
+        so it is valid on a server without 8BITMIME too. Its bytes, and so its size, are known before
+        connecting.
     type: str
     default: ""
   content_type:
@@ -120,6 +134,14 @@ options:
       - V(fail) resets the envelope before DATA, so nobody gets the mail and the task fails.
       - V(warn) sends to the accepted recipients and warns about the rest. If every recipient is refused,
         the task still fails.
+      - A server that takes fewer recipients in one transaction than the message has answers the first one
+        over its limit with C(452) (RFC 5321 section 4.5.3.1.10). The rest then go in further transactions of the
+        same session, and each recipient gets the message exactly once. A C(452) to the first recipient of a
+        fresh transaction is a real temporary refusal of that recipient.
+      - With V(fail) and more than one transaction, the later recipients are first tried in transactions that
+        are reset before DATA, so a refusal fails the task before anyone has the message. The protocol leaves
+        one edge. A server may accept a recipient in that check and refuse it moments later, after an earlier
+        transaction went out. Then the task fails with RV(sent=true), and RV(accepted) lists who has the message.
     type: str
     default: fail
     choices: [fail, warn]
@@ -370,6 +392,8 @@ sent:
       or the server refused it).
     - V(null) when the whole message and its final dot went out but no answer came, so the server may
       have queued it. Such a message is never sent again.
+    - V(true) when some recipients already got it in an earlier transaction of the session (see O(on_refused));
+      RV(accepted) lists them.
   returned: failure from the SMTP server, network, TLS or authentication (exit-code -1)
   type: bool
   sample: false
@@ -385,7 +409,9 @@ recipients:
   elements: str
   sample: [oncall@example.com, audit@example.com]
 accepted:
-  description: Recipients the server accepted. This is empty in check mode.
+  description:
+    - Recipients the server accepted. This is empty in check mode.
+    - After a failure, who already has the message (almost always nobody, see RV(sent)).
   returned: when the message could be built
   type: list
   elements: str

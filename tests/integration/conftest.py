@@ -311,6 +311,9 @@ def _servers(tmp_path_factory, shared_dir):
         "drop_dot": dict(mode="plain", drop_at=["dot"]),
         "reject_data": dict(mode="plain", reject_data=554),
         "no_smtputf8": dict(mode="plain", smtputf8=False),
+        # A 7-bit-only relay (neither 8BITMIME nor SMTPUTF8), and one that takes 2 RCPTs per transaction.
+        "no_8bitmime": dict(mode="plain", smtputf8=False, eightbitmime=False),
+        "rcpt_limit": dict(mode="plain", max_rcpt=2),
     }
     started = {}
     with contextlib.ExitStack() as stack:
@@ -359,8 +362,10 @@ def untrusted_server(_servers):
 
 @pytest.fixture(scope="session")
 def fault_servers(_servers):
-    """Plain servers that misbehave: slow (greeting after 4 s), drop_dot, reject_data (554), no_smtputf8."""
-    return {name: _servers[name] for name in ("slow", "drop_dot", "reject_data", "no_smtputf8")}
+    """Plain servers that misbehave: slow (greeting after 4 s), drop_dot, reject_data (554), no_smtputf8,
+    no_8bitmime (no 8BITMIME, no SMTPUTF8), rcpt_limit (452 after 2 RCPTs in a transaction)."""
+    return {name: _servers[name] for name in ("slow", "drop_dot", "reject_data", "no_smtputf8", "no_8bitmime",
+                                              "rcpt_limit")}
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,8 @@ BASE = {"from": "sender@example.com", "subject": "must not arrive", "body": "nob
 
 
 def _tag(name):
-    return "%s-%s.flint.test" % (name, uuid.uuid4().hex[:8])
+    # An EHLO name is an RFC 5321 domain (checked before connecting): no underscores.
+    return "%s-%s.flint.test" % (name.replace("_", "-"), uuid.uuid4().hex[:8])
 
 
 @pytest.fixture(scope="module")

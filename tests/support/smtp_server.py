@@ -91,6 +91,8 @@ class ServerConfig:
     require_starttls: bool = False
     refuse_starttls: bool = False
     smtputf8: bool = True
+    eightbitmime: bool = True  # False: EHLO does not offer 8BITMIME (a 7-bit-only relay)
+    max_rcpt: Optional[int] = None  # RCPT beyond this many in one transaction: 452 4.5.3
     max_message_size: int = 33554432  # aiosmtpd's default; 0 = no limit, no SIZE advertised
     reject_mail: Optional[str] = None
     reject_rcpt: Optional[str] = None
@@ -299,6 +301,8 @@ class _Recorder:
         if self.cfg.auth_user is None:
             # No accounts configured: do not advertise AUTH at all, like a relay without auth.
             responses = [r for r in responses if not r[4:].startswith("AUTH")]
+        if not self.cfg.eightbitmime:
+            responses = [r for r in responses if r[4:].upper() != "8BITMIME"]
         return responses
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
@@ -313,6 +317,9 @@ class _Recorder:
             return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
         if self.matches("tempfail_rcpt", address):
             return f"450 4.2.0 <{address}>: Recipient address temporarily unavailable"
+        if self.cfg.max_rcpt is not None and len(envelope.rcpt_tos) >= self.cfg.max_rcpt:
+            # RFC 5321 4.5.3.1.10: the client is to send the rest in a later transaction.
+            return "452 4.5.3 Too many recipients"
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(rcpt_options)
         return "250 OK"
@@ -836,6 +843,8 @@ def parse_args(argv: Optional[List[str]] = None) -> ServerConfig:
     a("--require-starttls", action="store_true", help="commands other than EHLO/STARTTLS/QUIT get 530 before TLS")
     a("--refuse-starttls", action="store_true", help="advertise STARTTLS but answer it with 454")
     a("--smtputf8", action=argparse.BooleanOptionalAction, default=d.smtputf8, help="advertise SMTPUTF8")
+    a("--eightbitmime", action=argparse.BooleanOptionalAction, default=d.eightbitmime, help="advertise 8BITMIME")
+    a("--max-rcpt", type=int, metavar="N", help="answer RCPT TO beyond N in one transaction with 452 4.5.3")
     a("--max-message-size", type=int, default=d.max_message_size, help="bytes; 552 above it; 0 = no limit")
     a("--reject-mail", metavar="REGEX", help="MAIL FROM addresses matching (re.search) get 550 5.7.1")
     a("--reject-rcpt", metavar="REGEX", help="RCPT TO addresses matching get 550 5.1.1")

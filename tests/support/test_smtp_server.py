@@ -270,6 +270,18 @@ def test_tempfail_recipient(smtp_server):
     assert srv.messages()[0]["rcpt_tos"] == ["now@example.org"]
 
 
+def test_max_rcpt_answers_452_per_transaction(smtp_server):
+    srv = smtp_server("plain", max_rcpt=2)
+    with connect(srv) as c:
+        c.ehlo()
+        for _round in range(2):  # the limit is per transaction: a new MAIL starts again at zero
+            assert c.mail("a@example.org")[0] == 250
+            assert [c.rcpt(r)[0] for r in ("b@x.org", "c@x.org", "d@x.org")] == [250, 250, 452]
+            assert c.rcpt("e@x.org") == (452, b"4.5.3 Too many recipients")
+            assert c.data(MSG)[0] == 250
+    assert [m["rcpt_tos"] for m in srv.messages()] == [["b@x.org", "c@x.org"]] * 2
+
+
 def test_reject_sender(smtp_server):
     srv = smtp_server("plain", reject_mail=r"^a@")
     with pytest.raises(smtplib.SMTPSenderRefused) as exc:
@@ -395,6 +407,16 @@ def test_smtputf8_can_be_hidden(smtp_server):
         assert not c.has_extn("smtputf8")
         # smtplib itself refuses to send SMTPUTF8 now; check the server refuses it too
         assert c.docmd("MAIL", "FROM:<a@example.org> SMTPUTF8") == (501, b"Error: SMTPUTF8 disabled")
+
+
+def test_8bitmime_can_be_hidden(smtp_server):
+    srv = smtp_server("plain", eightbitmime=False)
+    with connect(srv) as c:
+        c.ehlo()
+        assert not c.has_extn("8bitmime") and c.has_extn("size")
+    with connect(smtp_server("plain")) as c:
+        c.ehlo()
+        assert c.has_extn("8bitmime")
 
 
 # --- storage -----------------------------------------------------------------------------------
@@ -536,7 +558,7 @@ def test_ca_is_reused_from_ca_dir(smtp_server, tmp_path):
 def test_config_round_trips_through_argv(tmp_path):
     cfg = S.config_from_kwargs("tls", str(tmp_path), drop_at=["rcpt", "dot"], delay_ms_at={"ehlo": 5},
                                auth_user="u", auth_password="p", auth_require_tls=False, smtputf8=False,
-                               reject_data=554, cert="expired")
+                               reject_data=554, cert="expired", eightbitmime=False, max_rcpt=3)
     back = S.parse_args(S.config_to_argv(cfg)).validate()
     assert back == cfg
 

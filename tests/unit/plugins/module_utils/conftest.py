@@ -53,12 +53,23 @@ class FakeSMTP(object):
 
     def mail(self, sender, options=()):
         self.calls.append(("mail", sender, list(options)))
+        self.in_transaction = 0
         return self._answer("mail", (250, b"ok"))
 
     def rcpt(self, rcpt, options=()):
-        self.calls.append(("rcpt", rcpt))
-        answers = self.script.get("rcpt", {})
-        return answers.get(rcpt, (250, b"ok"))
+        """``script["rcpt"][addr]``: a reply, or a list of replies (one per RCPT of that address);
+        ``script["max_rcpt"]``: 452 beyond that many accepted recipients in one transaction."""
+        limit = self.script.get("max_rcpt")
+        if limit is not None and getattr(self, "in_transaction", 0) >= limit:
+            answer = (452, b"4.5.3 Too many recipients")
+        else:
+            answer = self.script.get("rcpt", {}).get(rcpt, (250, b"ok"))
+            if isinstance(answer, list):
+                answer = answer.pop(0) if len(answer) > 1 else answer[0]
+        if answer[0] in (250, 251):
+            self.in_transaction = getattr(self, "in_transaction", 0) + 1
+        self.calls.append(("rcpt", rcpt, answer[0]))
+        return answer
 
     def docmd(self, cmd, args=""):
         self.calls.append(("docmd", cmd))

@@ -32,14 +32,16 @@ def test_starttls_session_sends_with_our_context(fake_smtp):
     fake_smtp["features"] = {"starttls": "", "size": "", "8bitmime": ""}
     s = session()
     s.open()
-    accepted, refused = s.send(message())
+    sent = message()
+    accepted, refused = s.send(sent)
     s.close()
     fake = fake_smtp["instances"][0]
     assert fake.context is s.context and fake.context.verify_mode == ssl.CERT_REQUIRED
     assert 4.0 < fake.timeout <= 5.0 and fake.local_hostname == "client.example.com"
     assert accepted == ["a@example.com", "b@example.com"] and refused == {}
     mail = [c for c in fake.calls if c[0] == "mail"][0]
-    assert mail[2][0].startswith("SIZE=") and "BODY=8BITMIME" in mail[2]
+    # The message is 7-bit (see _message): no BODY=8BITMIME even where it is offered.
+    assert mail[2] == ["SIZE=%d" % sent.size]
 
 
 def test_missing_starttls_fails_before_anything_is_sent(fake_smtp):
@@ -201,8 +203,32 @@ def test_connection_lost_during_data_is_reported_as_unknown(fake_smtp):
 def test_smtputf8_needs_server_support(fake_smtp):
     s = session("none")
     s.open()
-    with pytest.raises(DeliveryError, match="SMTPUTF8"):
-        s.send(message(to=["jörg@example.de"]))
+    with pytest.raises(DeliveryError, match="the local part .* of jörg@xn--exmple-cua.de is not ASCII, which "
+                       "needs SMTPUTF8, and the server does not offer SMTPUTF8"):
+        s.send(message(to=["ok@exämple.de", "jörg@exämple.de"]))
+
+
+def test_non_ascii_domain_needs_no_smtputf8(fake_smtp):
+    fake_smtp["features"] = {}
+    s = session("none")
+    s.open()
+    accepted, _refused = s.send(message(to=["ok@exämple.de"]))
+    assert accepted == ["ok@xn--exmple-cua.de"]
+    mail = [c for c in calls(fake_smtp) if isinstance(c, tuple) and c[0] == "mail"][0]
+    assert mail[2] == []
+
+
+def test_default_ehlo_name_is_known_without_dns(fake_smtp, monkeypatch):
+    def no_dns(*_args, **_kwargs):
+        raise AssertionError("no DNS query may be made")
+
+    monkeypatch.setattr(socket, "getfqdn", no_dns)
+    monkeypatch.setattr(socket, "gethostbyname", no_dns)
+    monkeypatch.setattr(socket, "gethostname", lambda: "box.corp.example")
+    server = ServerOptions({"target": "mail.example.com", "port": 25, "security": "none", "timeout": 5000})
+    s = SmtpSession(server, None, Deadline(5000))
+    s.open()
+    assert fake_smtp["instances"][0].local_hostname == "box.corp.example"
 
 
 def test_smtputf8_options_when_offered(fake_smtp):
@@ -211,7 +237,7 @@ def test_smtputf8_options_when_offered(fake_smtp):
     s.open()
     s.send(message(to=["jörg@example.de"]))
     mail = [c for c in calls(fake_smtp) if isinstance(c, tuple) and c[0] == "mail"][0]
-    assert "SMTPUTF8" in mail[2]
+    assert mail[2] == ["SMTPUTF8", "BODY=8BITMIME"]
 
 
 def test_quit_errors_after_acceptance_are_ignored(fake_smtp):

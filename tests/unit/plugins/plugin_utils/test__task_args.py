@@ -21,13 +21,14 @@ def test_rename_leaves_the_input_alone():
     assert renamed == {"content_type": "text/html"} and error is None and original == {"content-type": "text/html"}
 
 
-def test_validate_applies_defaults_aliases_and_comma_strings():
-    params, error = validate({"host": "h", "from": "f@x.org", "to": "a@x.org, b@x.org", "user_name": "u",
+def test_validate_applies_defaults_aliases_and_keeps_address_strings_whole():
+    params, error = validate({"host": "h", "from": "f@x.org", "to": '"Doe, J" <a@x.org>, b@x.org', "user_name": "u",
                               "password": "p", "timeout": "1500"})
     assert error is None
     assert params["target"] == "h" and params["username"] == "u" and params["timeout"] == 1500
     assert params["port"] == 587 and params["send_from"] == "auto" and params["validate_certs"] is True
-    assert [item.strip() for item in params["to"]] == ["a@x.org", "b@x.org"]
+    # Not cut at the comma inside the quotes: the core reads the string as an address list.
+    assert params["to"] == '"Doe, J" <a@x.org>, b@x.org' and params["cc"] == []
 
 
 def test_validate_requires_username_and_password_together():

@@ -1,0 +1,131 @@
+# -*- coding: utf-8 -*-
+# Copyright: flint.smtp contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PRIVATE: the mail transactions of one SMTP session. Do not use this from other collections.
+
+MAIL, RCPT for each recipient, DATA; and what to do when a server takes fewer recipients in
+one transaction than the message has. Such a server answers 452 to the first RCPT over its
+limit (RFC 5321 4.5.3.1.10); the client is to send the rest in later transactions. So the
+rest go in further transactions of the same session, each recipient exactly once. A 452 to
+the first recipient of a fresh transaction cannot be the limit: it is a real temporary
+refusal of that recipient, which is also why this always ends.
+"""
+
+from __future__ import annotations
+
+from ._errors import DeliveryError
+
+__all__ = ["Transactions"]
+
+_ACCEPTED = (250, 251)
+_TOO_MANY = 452
+
+
+class Transactions(object):
+    """Mixed into SmtpSession, whose _step, _fail, _reset, _data and _hint it uses."""
+
+    def _mail_options(self, message):
+        smtp = self.smtp
+        options = []
+        if smtp.has_extn("size"):
+            options.append("SIZE=%d" % message.size)
+        if message.smtputf8:
+            if not smtp.has_extn("smtputf8"):
+                local = [addr for addr in [message.sender] + list(message.recipients) if not addr.isascii()]
+                raise self._fail("mail", "the local part (before the @) of %s is not ASCII, which needs SMTPUTF8, "
+                                 "and the server does not offer SMTPUTF8" % ", ".join(local),
+                                 "Non-ASCII domains are sent as IDNA and need nothing; use an ASCII local "
+                                 "part with this server.")
+            options.append("SMTPUTF8")
+        # The message is 7-bit unless SMTPUTF8 put UTF-8 addresses in its headers (see _message).
+        if not message.data.isascii() and smtp.has_extn("8bitmime"):
+            options.append("BODY=8BITMIME")
+        return options
+
+    def _transaction(self, message, options, pending):
+        """MAIL, then RCPT for ``pending`` until the server's limit: (accepted, refused, deferred)."""
+        code, text = self._step("mail", self.smtp.mail, message.sender, options)
+        if code != 250:
+            self._reset()
+            raise self._fail("mail", "the sender %s was refused" % message.sender,
+                             self._hint(code), code, self._text(text))
+        accepted, refused = [], {}
+        for index, rcpt in enumerate(pending):
+            code, text = self._step("rcpt", self.smtp.rcpt, rcpt)
+            if code in _ACCEPTED:
+                accepted.append(rcpt)
+            elif code == _TOO_MANY and accepted:
+                return accepted, refused, list(pending[index:])
+            else:
+                refused[rcpt] = {"code": code, "text": self._text(text)}
+        return accepted, refused, []
+
+    def _try_rest(self, message, options, pending):
+        """Throw-away transactions (RCPT, then RSET, never DATA) for recipients beyond the first."""
+        refused = {}
+        while pending and not refused:
+            self._reset()
+            _accepted, refused, pending = self._transaction(message, options, pending)
+        self._reset()
+        return refused
+
+    def send(self, message, on_refused="fail"):
+        """Deliver to every recipient, in as many transactions as the server needs.
+
+        Returns (accepted, refused). With on_refused=fail nobody may get a mail the task reports
+        as failed: a partly refused envelope is reset before DATA, and when the recipients need
+        more than one transaction, the later ones are first tried in throw-away transactions
+        so that a refusal is known before anyone has the message. The edge the protocol leaves:
+        a server that accepts a recipient there and refuses it moments later, after an earlier
+        transaction went out; then the error says who already has the message (sent: true).
+        """
+        options = self._mail_options(message)
+        pending, delivered, refused = list(message.recipients), [], {}
+        tried = on_refused != "fail"
+        while pending:
+            accepted, refused_now, rest = self._transaction(message, options, pending)
+            refused.update(refused_now)
+            if rest and not tried and not refused:
+                tried = True
+                refused.update(self._try_rest(message, options, rest))
+                if not refused:
+                    continue  # every recipient will be taken: now the same transaction for real
+            tried = True
+            if refused and on_refused == "fail" or not accepted:
+                self._reset()
+                if refused and on_refused == "fail":
+                    raise self._refusal(message, refused, delivered)
+                pending = rest
+                continue
+            self._batch_data(message, delivered)
+            delivered += accepted
+            pending = rest
+        if not delivered:
+            raise self._refusal(message, refused, delivered)
+        return delivered, refused
+
+    def _batch_data(self, message, delivered):
+        try:
+            self._data(message.data)
+        except DeliveryError as exc:
+            if delivered:
+                exc.sent, exc.transient = True, False
+                exc.details.update(accepted=list(delivered))
+                exc.add_text("An earlier transaction already delivered it to %s." % ", ".join(delivered))
+            raise
+
+    def _refusal(self, message, refused, delivered):
+        first = sorted(refused.items())[0]
+        total = len(message.recipients)
+        if delivered:
+            outcome = "the message was already delivered to %s in an earlier transaction" % ", ".join(delivered)
+        else:
+            outcome = "the message was not sent to anyone"
+        # Worth another try only when every refusal was temporary and nobody has the message.
+        transient = not delivered and all(400 <= why["code"] < 500 for why in refused.values())
+        error = self._fail("rcpt", "%d of %d recipients refused (%s); %s"
+                           % (len(refused), total, ", ".join(sorted(refused)), outcome),
+                           self._hint(first[1]["code"]) or "Set on_refused: warn to send to the others.",
+                           first[1]["code"], first[1]["text"], sent=bool(delivered), transient=transient)
+        error.details.update(accepted=list(delivered), refused=dict(refused))
+        return error
