@@ -204,7 +204,7 @@ class _Reader(object):
             self.fail("groups ('name: a@x, b@y;') are not supported; list the addresses")
         if not words:
             self.fail("an address was expected" if not char else "unexpected %r" % char)
-        self.fail("no '@' in %r: not an e-mail address" % self.text[start:self.pos].strip(), start)
+        self.fail("%r is not an e-mail address (no '@')" % self.text[start:self.pos].strip(), start)
         return None  # not reached
 
 
