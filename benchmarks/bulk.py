@@ -138,7 +138,7 @@ def main():
                  "loop": list(range(loop))},
             ]
             runs = {"smtplib": [], "core": [], "playbook": []}
-            for _ in range(repeat):
+            for _round in range(repeat):
                 runs["smtplib"].append(bench_smtplib(srv, count))
                 runs["core"].append(bench_core(srv, count))
                 runs["playbook"].append(_playbook(work, env, tasks, "bench"))
