@@ -57,8 +57,8 @@ class FakeSMTP(object):
 
     def rcpt(self, rcpt, options=()):
         self.calls.append(("rcpt", rcpt))
-        answers = self.script.get("rcpt", {})
-        return answers.get(rcpt, (250, b"ok"))
+        answer = self.script.get("rcpt", {}).get(rcpt, (250, b"ok"))
+        return answer() if callable(answer) else answer
 
     def docmd(self, cmd, args=""):
         self.calls.append(("docmd", cmd))
@@ -99,3 +99,44 @@ def fake_smtp(monkeypatch):
     monkeypatch.setattr(smtplib, "SMTP_SSL", factory)
     script["instances"] = FakeSMTP.instances
     return script
+
+
+class FakeClock(object):
+    """Monotonic time that only moves when someone sleeps (or a test says so)."""
+
+    def __init__(self):
+        self.now = 1000.0
+        self.sleeps = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        assert seconds >= 0
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def answers(*replies):
+    """A scripted step that answers differently each time (the last answer repeats)."""
+    replies = list(replies)
+
+    def next_reply():
+        value = replies.pop(0) if len(replies) > 1 else replies[0]
+        if isinstance(value, BaseException):
+            raise value
+        return value
+    return next_reply
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """A fake clock behind the send core's budget and retry waits: nothing really sleeps."""
+    from ansible_collections.flint.smtp.plugins.module_utils import _deadline, _retry, _send
+
+    fake = FakeClock()
+    monkeypatch.setattr(_send, "Deadline", lambda timeout_ms: _deadline.Deadline(timeout_ms, fake))
+    # Waits at their floor (retry_delay): what they are is test__retry.py's business.
+    monkeypatch.setattr(_send, "Retrier", lambda *args, **kwargs: _retry.Retrier(
+        *args, clock=fake, sleep=fake.sleep, uniform=lambda low, high: low, **kwargs))
+    return fake
