@@ -88,7 +88,7 @@ def _preview(opts, tries, retrier, auth, message, check_mode, result):
     verb = "would send" if check_mode and deliver else "built (deliver is false, not sent)"
     return "%s %d bytes to %d recipient(s) via %s (%s)%s" % (
         verb, message.size, len(message.recipients), session.where, session.security,
-        "; connection, TLS and login checked" if probe else "")
+        "; connection, TLS and login checked" + retrier.summary() if probe else "")
 
 
 def _refusal_warning(refused):
