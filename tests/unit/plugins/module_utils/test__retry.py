@@ -82,7 +82,7 @@ def test_final_errors_are_one_attempt(exc):
 
 def test_retries_used_up():
     clock = FakeClock()
-    attempt = Script(clock, *[error("connect", 421) for _ in range(5)])
+    attempt = Script(clock, *[error("connect", 421) for _i in range(5)])
     r = retrier(clock, retries=2)
     with pytest.raises(DeliveryError) as info:
         r.run(attempt)
@@ -114,7 +114,7 @@ def test_budget_too_short_for_the_next_wait_starts_no_retry():
     clock = FakeClock()
     # 3 s budget, each attempt takes 1.5 s: after the first, 1.5 s are left, less than the
     # 1 s wait plus the 1 s an attempt needs at least.
-    attempt = Script(clock, *[error("mail", 451) for _ in range(5)], cost=1.5)
+    attempt = Script(clock, *[error("mail", 451) for _i in range(5)], cost=1.5)
     r = retrier(clock, retries=5, delay_ms=1000, timeout_ms=3000)
     with pytest.raises(DeliveryError) as info:
         r.run(attempt)
@@ -126,7 +126,7 @@ def test_budget_too_short_for_the_next_wait_starts_no_retry():
 
 def test_waits_are_clipped_to_the_budget_and_never_pass_the_deadline():
     clock = FakeClock()
-    attempt = Script(clock, *[error("connect", None, transient=True) for _ in range(50)], cost=0.1)
+    attempt = Script(clock, *[error("connect", None, transient=True) for _i in range(50)], cost=0.1)
     start = clock.now
     r = retrier(clock, retries=50, delay_ms=500, timeout_ms=10000, uniform=lambda low, high: high)
     with pytest.raises(DeliveryError, match="ran out"):
@@ -145,16 +145,16 @@ def test_backoff_grows_with_decorrelated_jitter_and_is_capped():
         highs.append((low, high))
         return high
     backoff = Backoff(1000, uniform)
-    waits = [backoff.next() for _ in range(6)]
+    waits = [backoff.next() for _i in range(6)]
     assert waits == [3.0, 9.0, 27.0, MAX_WAIT_S, MAX_WAIT_S, MAX_WAIT_S]
     assert all(low == 1.0 for low, _high in highs)  # never faster than retry_delay
     lowest = Backoff(1000, lambda low, high: low)
-    assert [lowest.next() for _ in range(3)] == [1.0, 1.0, 1.0]
+    assert [lowest.next() for _i in range(3)] == [1.0, 1.0, 1.0]
 
 
 def test_backoff_is_random_between_the_floor_and_three_times_the_last_wait():
     backoff = Backoff(200)
-    for _ in range(200):
+    for _i in range(200):
         wait = backoff.next()
         assert 0.2 <= wait <= MAX_WAIT_S
 
