@@ -178,7 +178,9 @@ def _run_bulk(opts, params, check_mode, job, extra):
                 item.message.save(preview_path(delivery.save_eml_dir, item))
     if check_mode or not delivery.deliver:
         if check_mode and delivery.check_connection:
-            _deliver(opts, _session(opts.server, Deadline(opts.server.timeout_ms)), auth, None, check_mode=True)
+            deadline = Deadline(opts.server.timeout_ms)
+            Retrier(opts.retry.retries, opts.retry.delay_ms, deadline).run(
+                lambda: _deliver(opts, _session(opts.server, deadline), auth, None, check_mode=True))
         verb = "would send" if check_mode and delivery.deliver else "built (deliver is false, not sent)"
         ready = sum(1 for item in items if item.message is not None)
         extra.update(changed=bool(check_mode and delivery.deliver and ready))
@@ -188,7 +190,7 @@ def _run_bulk(opts, params, check_mode, job, extra):
         totals["sent"] = 0
     else:
         send_all(items, lambda deadline: _session(opts.server, deadline), auth, delivery,
-                 retries=params.get("retries") or 0, pace=Pace(delivery.rate),
+                 retries=opts.retry.retries, retry_delay_ms=opts.retry.delay_ms, pace=Pace(delivery.rate),
                  max_per_connection=delivery.max_per_connection, timeout_ms=opts.server.timeout_ms)
         failed, code, text, totals = summarize(items, delivery.fail_on)
         extra.update(changed=totals["sent"] > 0)

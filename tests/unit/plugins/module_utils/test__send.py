@@ -226,3 +226,18 @@ def test_check_connection_probe_is_retried_too(fake_smtp, clock):
 def test_success_first_time_has_no_failed_attempts(fake_smtp, clock):
     result = run(params(security="none"))
     assert result["attempts"] == [] and clock.sleeps == [] and "attempt" not in result["msg"]
+
+
+def test_in_a_loop_a_kept_session_that_fails_is_dropped_and_the_retry_connects_anew(fake_smtp, clock):
+    from ansible_collections.flint.smtp.plugins.module_utils._sessions import SessionCache
+    cache = SessionCache(clock=clock)
+    first = run(params(security="none"), sessions=cache)
+    assert first["rc"] == 0 and first["session"]["reused"] is False
+    fake_smtp["rcpt"] = {"b@example.com": answers((451, b"4.3.0 later"), (250, b"ok"))}
+    second = run(params(security="none", to=["b@example.com"]), sessions=cache)
+    assert second["rc"] == 0 and len(fake_smtp["instances"]) == 2, second["msg"]
+    assert [(a["phase"], a["smtp_code"]) for a in second["attempts"]] == [("rcpt", 451)]
+    assert second["session"]["reused"] is False  # the message went over the new session
+    datas = [c for inst in fake_smtp["instances"] for c in inst.calls if isinstance(c, tuple) and c[0] == "data"]
+    assert len(datas) == 2  # one per message: the retried one was sent once
+    cache.close()
