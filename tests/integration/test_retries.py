@@ -208,3 +208,28 @@ def test_numbers(retries):
             name, retries["path"], not result.get("failed"), len(result["attempts"]), len(sessions),
             len(server.messages()) if server else "-", _span(sessions)))
     print("\n" + "\n".join(lines))
+
+
+@pytest.mark.parametrize("fault", [{"dot": [451, 1]}, {"connect": [421, 1]}])
+def test_loop_and_bulk_retry_per_message_and_send_each_once(ansible, tmp_path_factory, fault):
+    """A loop from the controller keeps its session between items, and ``messages`` sends many over
+    one: a transient fault on the first message is retried for it alone; every message arrives once."""
+    rcpts = ["l1@example.net", "l2@example.net", "l3@example.net"]
+    with contextlib.ExitStack() as stack:
+        loop_srv, bulk_srv = (stack.enter_context(smtp_server.running_server(
+            "plain", store=str(tmp_path_factory.mktemp("retry-" + kind)), isolation="thread", reply_at=fault,
+            max_seconds=300)) for kind in ("loop", "bulk"))
+        base = {"target": "127.0.0.1", "security": "none", "from": "alerts@example.com", "retry_delay": 100}
+        tasks = [send("loop", dict(base, port=loop_srv.port, to="{{ item }}", subject="loop {{ item }}"), loop=rcpts),
+                 send("bulk", dict(base, port=bulk_srv.port, to="unused@example.net",
+                                   messages=[{"to": r, "subject": "bulk " + r} for r in rcpts]))]
+        run = ansible.playbook([play(tasks)], name="retries-loop")
+        assert run.rc == 0, run.describe()
+        looped = [r["result"] for r in run.records if r["task"] == "loop" and r["item"]]
+        assert [len(r["attempts"]) for r in looped] == [1, 0, 0], [r["msg"] for r in looped]
+        assert all(r["rc"] == 0 for r in looped)
+        bulk = run.result("bulk")
+        assert bulk["totals"] == {"total": 3, "sent": 3, "failed": 0, "unknown": 0}, bulk
+        assert [len(m["attempts"]) for m in bulk["messages"]] == [1, 0, 0], bulk["messages"]
+        for srv in (loop_srv, bulk_srv):
+            assert sorted(r for m in srv.messages() for r in m["rcpt_tos"]) == rcpts  # each exactly once
