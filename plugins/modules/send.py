@@ -393,9 +393,10 @@ attempts:
     - C(attempt) is its number (1 is the first), C(phase), C(smtp_code) and C(smtp_text) are as for the failure
       keys above, C(msg) is its error message, C(started_ms) is when it began (ms after the send began), and
       C(elapsed_ms) is how long it took.
+    - With O(messages), each entry of RV(messages) has its own C(attempts) instead.
     - With the task keyword C(until) or C(retries) (not the option O(retries)), Ansible replaces this key with its
       own count of attempts.
-  returned: when the message could be built
+  returned: when the message could be built, without O(messages)
   type: list
   elements: dict
   sample:
