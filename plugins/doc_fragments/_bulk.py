@@ -22,7 +22,8 @@ options:
       - The session is reused from message to message; it is opened again after O(max_per_connection)
         messages, and when the server closes it or answers 421. A message is sent again only when nobody can
         have it (see RV(sent)); retries apply to each message.
-      - O(timeout) is the budget of each message (connecting, when it falls to that message, included).
+      - O(timeout) is the budget of each message (connecting, when it falls to that message, included); its
+        retries and the waits between them share it (see O(retries)).
       - Personalise with Jinja, for example O(messages) set to a list built with C(map) or a C(loop) of
         C(set_fact); see the examples.
     type: list

@@ -57,6 +57,9 @@ ARGUMENT_SPEC = {
     "rate": {"type": "int", "default": 0},
     "fail_on": {"type": "str", "default": "any", "choices": ["any", "all", "never"]},
     "save_eml_dir": {"type": "path"},
+    # Retries of transient failures, inside the one timeout budget (plugins/module_utils/_retry.py).
+    "retries": {"type": "int", "default": 2},
+    "retry_delay": {"type": "int", "default": 1000},
     # Flint's meta.job-id and meta.username. The action plugin fills them from AWX's vars
     # and passes them to the module, so a target-side (even async) result names the
     # controller's job and user, not the managed host's login.

@@ -12,6 +12,7 @@ when its error says nobody can have it (``sent`` false) and the failure was temp
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import time
@@ -23,6 +24,7 @@ from ._deadline import Deadline
 from ._errors import EXIT_INPUT, EXIT_SMTP, DeliveryError, InputError
 from ._message import prepare_message
 from ._options import MessageOptions
+from ._retry import Retrier
 
 __all__ = ["ITEM_OPTIONS", "Pace", "prepare_items", "preview_path", "send_all", "summarize"]
 
@@ -123,49 +125,55 @@ class Pace(object):
 
 
 def send_all(items, new_session, auth, delivery, retries=0, pace=None, max_per_connection=0, timeout_ms=60000,
-             sleep=time.sleep):
+             sleep=time.sleep, retry_delay_ms=0, clock=time.monotonic):
     """Send every prepared item over as few sessions as the options allow.
 
     ``new_session(deadline)`` returns an unopened SmtpSession; each message gets its own
-    budget of ``timeout_ms`` (connecting, when it falls to that message, included).
+    budget of ``timeout_ms`` (connecting, when it falls to that message, included), which its
+    retries (``_retry.Retrier``: only what cannot have been delivered) and their waits share.
     """
     pace = pace or Pace(0)
-    session, used = None, 0
+    state = {"session": None, "used": 0}
+
+    def attempt(item, deadline):
+        session = state["session"]
+        if session is not None and max_per_connection and state["used"] >= max_per_connection:
+            session.close()
+            session = state["session"] = None
+        try:
+            if session is None:
+                session = state["session"] = new_session(deadline)
+                state["used"] = 0
+                session.open()
+                if auth is not None:
+                    session.authenticate(auth)
+            else:
+                session.deadline = deadline
+            sent = session.send(item.message, delivery.on_refused)
+        except DeliveryError as exc:
+            if _session_broken(exc):
+                session.close()
+                state["session"] = None
+            raise
+        state["used"] += 1
+        return sent
+
     try:
         for item in items:
             if item.error is not None:
                 continue
             pace.wait()
-            for attempt in range(retries + 1):
-                deadline = Deadline(timeout_ms)
-                if session is not None and max_per_connection and used >= max_per_connection:
-                    session.close()
-                    session = None
-                try:
-                    if session is None:
-                        session, used = new_session(deadline), 0
-                        session.open()
-                        if auth is not None:
-                            session.authenticate(auth)
-                    else:
-                        session.deadline = deadline
-                    item.accepted, item.refused = session.send(item.message, delivery.on_refused)
-                    item.sent, item.error = True, None
-                    used += 1
-                    break
-                except DeliveryError as exc:
-                    item.attempts.append({"phase": exc.phase, "smtp_code": exc.smtp_code, "smtp_text": exc.smtp_text})
-                    item.fail(exc)
-                    if _session_broken(exc):
-                        if session is not None:
-                            session.close()
-                        session = None
-                    if not exc.transient or attempt == retries:
-                        break
-                    sleep(min(1.0 * (2 ** attempt), 10.0))
+            deadline = Deadline(timeout_ms, clock)
+            retrier = Retrier(retries, retry_delay_ms, deadline, clock=clock, sleep=sleep)
+            try:
+                item.accepted, item.refused = retrier.run(functools.partial(attempt, item, deadline))
+                item.sent, item.error = True, None
+            except DeliveryError as exc:
+                item.fail(exc)
+            item.attempts = retrier.failures
     finally:
-        if session is not None:
-            session.close()
+        if state["session"] is not None:
+            state["session"].close()
 
 
 def _session_broken(error):

@@ -19,8 +19,8 @@ from ._domains import ehlo_option
 from ._errors import InputError
 from ._tls import resolve_security
 
-__all__ = ["Options", "ServerOptions", "AuthOptions", "MessageOptions", "DeliveryOptions", "build_options",
-           "MIN_TIMEOUT_MS", "MAX_TIMEOUT_MS"]
+__all__ = ["Options", "ServerOptions", "AuthOptions", "MessageOptions", "DeliveryOptions", "RetryOptions",
+           "build_options", "MIN_TIMEOUT_MS", "MAX_TIMEOUT_MS"]
 
 # Flint's timeout is milliseconds; below a second is almost always seconds typed by mistake.
 MIN_TIMEOUT_MS = 1000
@@ -126,18 +126,40 @@ class DeliveryOptions(_Group):
             raise InputError("save_eml is for one message; with messages use save_eml_dir")
 
 
+class RetryOptions(_Group):
+    """How often and how fast a transient failure is tried again.
+
+    A retry_delay longer than the budget is not an error: the defaults must work with any
+    timeout, and the send then simply has no time for a retry (its error says so).
+    """
+
+    FIELDS = (("retries", "retries"), ("delay_ms", "retry_delay"))
+    __slots__ = tuple(attr for attr, _opt in FIELDS)
+
+    def __init__(self, params):
+        super().__init__(params)
+        if self.retries < 0:
+            raise InputError("retries is %d, but it counts the attempts after the first one: use 0 for a "
+                             "single attempt" % self.retries)
+        if self.delay_ms < 0:
+            raise InputError("retry_delay is %d, but it is a wait in milliseconds and cannot be negative"
+                             % self.delay_ms)
+
+
 class Options(object):
     """Every group of one task, built once from the validated params."""
 
-    __slots__ = ("server", "auth", "message", "delivery")
+    __slots__ = ("server", "auth", "message", "delivery", "retry")
 
-    def __init__(self, server, auth, message, delivery):
+    def __init__(self, server, auth, message, delivery, retry=None):
         self.server = server
         self.auth = auth
         self.message = message
         self.delivery = delivery
+        self.retry = retry
 
 
 def build_options(params):
     """Raise InputError for what the spec cannot check; never opens a connection."""
-    return Options(ServerOptions(params), AuthOptions(params), MessageOptions(params), DeliveryOptions(params))
+    return Options(ServerOptions(params), AuthOptions(params), MessageOptions(params), DeliveryOptions(params),
+                   RetryOptions(params))

@@ -20,6 +20,7 @@ from ._errors import EXIT_INPUT, FlintSmtpError
 from ._message import prepare_message
 from ._options import build_options, default
 from ._result import JobInfo, flint_result
+from ._retry import Retrier
 from ._sessions import session_key
 from ._tls import tls_context
 from ._transport import SmtpSession
@@ -30,6 +31,36 @@ __all__ = ["run"]
 def _session(server, deadline):
     context = tls_context(server.validate_certs, server.ca_path) if server.security != "none" else None
     return SmtpSession(server, context, deadline)
+
+
+class _Tries(object):
+    """The sessions of one send's attempts. The first is made up front (the result names it even
+    when nothing connected); every later attempt gets a fresh one: connect, TLS, EHLO, AUTH again."""
+
+    def __init__(self, server, deadline):
+        self.server = server
+        self.deadline = deadline
+        self.last = _session(server, deadline)
+        self._unused = True
+
+    def new(self, deadline=None):
+        if not self._unused:
+            self.last = _session(self.server, deadline or self.deadline)
+        self._unused = False
+        return self.last
+
+
+def _send_once(opts, tries, auth, message, cache):
+    """One attempt; in a loop (``cache``) it may ride the kept session. Returns (accepted, refused, reused)."""
+    if cache is None:
+        accepted, refused = _deliver(opts, tries.new(), auth, message, check_mode=False)
+        return accepted, refused, False
+    try:
+        accepted, refused, _session_used, reused = cache.send(
+            session_key(opts.server, auth), tries.new, auth, tries.deadline, message, opts.delivery.on_refused)
+    finally:
+        tries.last = cache.last or tries.last  # the result describes the session that failed or carried it
+    return accepted, refused, reused
 
 
 def _deliver(opts, session, auth, message, check_mode):
@@ -45,17 +76,19 @@ def _deliver(opts, session, auth, message, check_mode):
         session.close()
 
 
-def _preview(opts, session, auth, message, check_mode, result):
-    """Check mode or deliver: false: report what would go out; check_connection probes the server."""
+def _preview(opts, tries, retrier, auth, message, check_mode, result):
+    """Check mode or deliver: false: report what would go out; check_connection probes the server,
+    retried like a real send would be, so the probe answers "would this task get through"."""
     probe = check_mode and opts.delivery.check_connection
     if probe:
-        _deliver(opts, session, auth, message, check_mode=True)
+        retrier.run(lambda: _deliver(opts, tries.new(), auth, message, check_mode=True))
     deliver = opts.delivery.deliver
+    session = tries.last
     result.update(changed=bool(check_mode and deliver), accepted=[], refused={}, session=session.info())
     verb = "would send" if check_mode and deliver else "built (deliver is false, not sent)"
     return "%s %d bytes to %d recipient(s) via %s (%s)%s" % (
         verb, message.size, len(message.recipients), session.where, session.security,
-        "; connection, TLS and login checked" if probe else "")
+        "; connection, TLS and login checked" + retrier.summary() if probe else "")
 
 
 def _refusal_warning(refused):
@@ -81,7 +114,7 @@ def run(params, check_mode=False, warn=None, job=None, send_from="target", sessi
     warn = warn or (lambda text: None)
     timeout_ms = _timeout_of(params)
     extra = {"changed": False, "send_from": send_from, "connector_name": params.get("connector_name")}
-    session = None
+    tries = None
     try:
         opts = build_options(params)
         if opts.delivery.messages is not None:
@@ -91,32 +124,27 @@ def run(params, check_mode=False, warn=None, job=None, send_from="target", sessi
         message = prepare_message(opts.message)
         auth = select_auth(opts.auth)
         check_plaintext_auth(auth, opts.server.security, opts.server.host, opts.server.allow_plaintext_auth)
-        session = _session(opts.server, deadline)
+        tries = _Tries(opts.server, deadline)
+        retrier = Retrier(opts.retry.retries, opts.retry.delay_ms, deadline)
         extra.update(message.summary())
+        extra["attempts"] = retrier.failures
         if opts.delivery.save_eml:
             message.save(opts.delivery.save_eml)
             extra["eml_path"] = opts.delivery.save_eml
 
         if check_mode or not opts.delivery.deliver:
-            text = _preview(opts, session, auth, message, check_mode, extra)
+            text = _preview(opts, tries, retrier, auth, message, check_mode, extra)
             result = flint_result(job, 0, "success", timeout_ms)
             result.update(extra, msg=text)
             return result
 
-        if sessions is None:
-            accepted, refused = _deliver(opts, session, auth, message, check_mode=False)
-            extra["session"] = session.info()
-        else:
-            try:
-                accepted, refused, session, reused = sessions.send(
-                    session_key(opts.server, auth), lambda budget: _session(opts.server, budget), auth, deadline,
-                    message, opts.delivery.on_refused)
-            finally:
-                session = sessions.last or session  # the failure result describes the session that failed
-            extra["session"] = dict(session.info(), reused=reused)
+        accepted, refused, reused = retrier.run(lambda: _send_once(opts, tries, auth, message, sessions))
+        session = tries.last
+        extra["session"] = dict(session.info(), reused=reused)
         extra.update(changed=True, accepted=accepted, refused=refused)
         result = flint_result(job, 0, "success", timeout_ms)
-        text = "sent %d bytes to %d recipient(s) via %s" % (message.size, len(accepted), session.where)
+        text = "sent %d bytes to %d recipient(s) via %s%s" % (message.size, len(accepted), session.where,
+                                                              retrier.summary())
         if refused:
             warning = _refusal_warning(refused)
             warn(warning)
@@ -129,8 +157,8 @@ def run(params, check_mode=False, warn=None, job=None, send_from="target", sessi
         if "accepted" in exc.details:  # a refusal, or a batch after others went out (see _transactions)
             result.update(accepted=exc.details["accepted"], refused=exc.details.get("refused", {}),
                           changed=bool(exc.details["accepted"]))
-        if session is not None:
-            result["session"] = session.info()
+        if tries is not None:
+            result["session"] = tries.last.info()
         return result
     except Exception as exc:  # pylint: disable=broad-except
         # Flint's exception branch: exit-code 1. Keep the traceback for -vvv, but the
@@ -153,7 +181,9 @@ def _run_bulk(opts, params, check_mode, job, extra):
                 item.message.save(preview_path(delivery.save_eml_dir, item))
     if check_mode or not delivery.deliver:
         if check_mode and delivery.check_connection:
-            _deliver(opts, _session(opts.server, Deadline(opts.server.timeout_ms)), auth, None, check_mode=True)
+            deadline = Deadline(opts.server.timeout_ms)
+            Retrier(opts.retry.retries, opts.retry.delay_ms, deadline).run(
+                lambda: _deliver(opts, _session(opts.server, deadline), auth, None, check_mode=True))
         verb = "would send" if check_mode and delivery.deliver else "built (deliver is false, not sent)"
         ready = sum(1 for item in items if item.message is not None)
         extra.update(changed=bool(check_mode and delivery.deliver and ready))
@@ -163,7 +193,7 @@ def _run_bulk(opts, params, check_mode, job, extra):
         totals["sent"] = 0
     else:
         send_all(items, lambda deadline: _session(opts.server, deadline), auth, delivery,
-                 retries=params.get("retries") or 0, pace=Pace(delivery.rate),
+                 retries=opts.retry.retries, retry_delay_ms=opts.retry.delay_ms, pace=Pace(delivery.rate),
                  max_per_connection=delivery.max_per_connection, timeout_ms=opts.server.timeout_ms)
         failed, code, text, totals = summarize(items, delivery.fail_on)
         extra.update(changed=totals["sent"] > 0)

@@ -80,7 +80,20 @@ class Transactions(object):
         transaction went out; then the error says who already has the message (sent: true).
         """
         options = self._mail_options(message)
-        pending, delivered, refused = list(message.recipients), [], {}
+        delivered = []
+        try:
+            return self._send_batches(message, options, on_refused, delivered)
+        except DeliveryError as exc:
+            if delivered and exc.sent is False:
+                # Whatever broke a later transaction, an earlier one already delivered the message:
+                # never let a retry send it again.
+                exc.sent, exc.transient = True, False
+                exc.details.setdefault("accepted", list(delivered))
+                exc.add_text("An earlier transaction already delivered it to %s." % ", ".join(delivered))
+            raise
+
+    def _send_batches(self, message, options, on_refused, delivered):
+        pending, refused = list(message.recipients), {}
         tried = on_refused != "fail"
         while pending:
             accepted, refused_now, rest = self._transaction(message, options, pending)
@@ -105,14 +118,7 @@ class Transactions(object):
         return delivered, refused
 
     def _batch_data(self, message, delivered):
-        try:
-            self._data(message.data)
-        except DeliveryError as exc:
-            if delivered:
-                exc.sent, exc.transient = True, False
-                exc.details.update(accepted=list(delivered))
-                exc.add_text("An earlier transaction already delivered it to %s." % ", ".join(delivered))
-            raise
+        self._data(message.data)
 
     def _refusal(self, message, refused, delivered):
         first = sorted(refused.items())[0]

@@ -25,6 +25,7 @@ author:
 extends_documentation_fragment:
   - flint.smtp._connection
   - flint.smtp._bulk
+  - flint.smtp._retry
 attributes:
   check_mode:
     support: full
@@ -277,6 +278,18 @@ EXAMPLES = r"""
   check_mode: true
   delegate_to: localhost
 
+- name: Alert that must get through a flaky relay, but never twice
+  flint.smtp.send:
+    target: relay.internal.example.com
+    from: alerts@example.com
+    to: oncall@example.com
+    subject: "Disk almost full on {{ inventory_hostname }}"
+    retries: 4
+    retry_delay: 2000
+    timeout: 120000
+  delegate_to: localhost
+  register: alert
+
 - name: Preview the exact message without sending it
   flint.smtp.send:
     target: localhost
@@ -397,6 +410,27 @@ sent:
   returned: failure from the SMTP server, network, TLS or authentication (exit-code -1)
   type: bool
   sample: false
+attempts:
+  description:
+    - Each attempt that failed, in order, whether the task then succeeded or not. Empty when the first
+      attempt worked or nothing was sent. See O(retries).
+    - C(attempt) is its number (1 is the first), C(phase), C(smtp_code) and C(smtp_text) are as for the failure
+      keys above, C(msg) is its error message, C(started_ms) is when it began (ms after the send began), and
+      C(elapsed_ms) is how long it took.
+    - With O(messages), each entry of RV(messages) has its own C(attempts) instead.
+    - With the task keyword C(until) or C(retries) (not the option O(retries)), Ansible replaces this key with its
+      own count of attempts.
+  returned: when the message could be built, without O(messages)
+  type: list
+  elements: dict
+  sample:
+    - attempt: 1
+      phase: rcpt
+      smtp_code: 451
+      smtp_text: 4.3.0 Local error in processing, try again later
+      msg: "SMTP rcpt failed at mail.example.com:587: 1 of 1 recipients refused ..."
+      started_ms: 0
+      elapsed_ms: 84
 message_id:
   description: The Message-ID header of the message.
   returned: when the message could be built

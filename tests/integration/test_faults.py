@@ -9,7 +9,8 @@ cannot know), and how many messages the server really stored. The table in
 docs/docsite/rst/guide_faults.rst lists these cases; keep the two in step.
 
 The servers are per path (module fixture parameter), so timings and "first N" counters
-belong to one run. The retry cases are strict xfails until retries exist.
+belong to one run. Faults that a retry cannot turn into a duplicate are retried (retries default
+to 2): their servers see one session per attempt, and never store a message.
 """
 
 from __future__ import annotations
@@ -73,6 +74,11 @@ CASES = {
                      "certificate has expired", False, 0),
 }
 
+
+# Retried (default retries: 2, so 3 attempts): nobody can have the message and the fault is
+# temporary. Every other case is final after one attempt: 5xx, credentials, certificates, TLS, a
+# name that does not exist, a timeout that used the whole budget, and anything after the final dot.
+RETRIED = ("connection_refused", "banner_421", "rcpt_451", "rcpt_452", "dropped_mid_data")
 
 # The managed-host path runs the same transport code under the target's own Python, at ~0.8 s a
 # task over SSH: it covers one case of each kind (connect, DNS, timeout, code per phase, unknown
@@ -187,6 +193,9 @@ def test_fault(faults, name):
         assert result.get("smtp_code") is None, result
     assert result["sent"] is sent, result
     assert result["changed"] is False
+    attempts = 3 if name in RETRIED else 1
+    assert [a["attempt"] for a in result["attempts"]] == list(range(1, attempts + 1)), result["attempts"]
+    assert ("Gave up after 3 attempts (retries: 2)." in result["msg"]) is (name in RETRIED), result["msg"]
     # ansible-core 2.19+ puts "(traceback unavailable)" in `exception` of any failed result.
     assert "Traceback" not in json.dumps(result)
     assert "Traceback" not in run.stdout
@@ -218,8 +227,13 @@ def test_unresolvable_host_asked_no_nameserver(faults):
 
 
 def test_dropped_mid_data_broke_the_transfer(faults):
-    (sess,) = faults["servers"]["dropped_mid_data"].wait_sessions_closed()
-    assert {"kind": "drop", "phase": "body"} in sess["faults"] and sess["replies"][-1].startswith("354")
+    # Nobody can have a message whose final dot never went out (sent: false), so it was retried:
+    # one session per attempt, each broken in the body, nothing stored.
+    sessions = faults["servers"]["dropped_mid_data"].wait_sessions_closed()
+    result = faults["run"].result("dropped_mid_data", host=faults["host"])
+    assert len(sessions) == len(result["attempts"]) == 3, result["attempts"]
+    for sess in sessions:
+        assert {"kind": "drop", "phase": "body"} in sess["faults"] and sess["replies"][-1].startswith("354")
 
 
 def test_wrong_certificates_stopped_before_any_credentials_or_mail(faults):
@@ -258,7 +272,6 @@ def retry_run(ansible, tmp_path_factory):
         yield run, servers
 
 
-@pytest.mark.xfail(strict=True, reason="retries not built yet")
 @pytest.mark.parametrize("fault", list(RETRY_FAULTS))
 def test_transient_fault_clears_on_retry_delivered_once(retry_run, fault):
     run, servers = retry_run

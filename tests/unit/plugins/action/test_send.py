@@ -186,3 +186,17 @@ def test_flint_input_messages_attachments_are_confined_too(tmp_path, monkeypatch
 def test_flint_input_refuses_file_writing_bulk_options(key):
     result = action({"flint_input": True, "send_from": "controller"}).run(task_vars=dict(BASE, **{key: "/tmp/x"}))
     assert result["rc"] == 1 and "%s cannot come from the Flint input" % key in result["msg"]
+
+
+def test_secret_in_a_failed_attempt_is_scrubbed(monkeypatch):
+    # A server that echoes what it got (the user name field holding the password by mistake, say)
+    # must not leak it through the attempts list either.
+    def fake_run(params, **kwargs):
+        echoed = "SMTP auth failed at mail.example.com:587: 454 4.7.0 busy for %s" % SECRET
+        return {"failed": True, "msg": echoed, "attempts": [
+            {"attempt": 1, "phase": "auth", "smtp_code": 454, "smtp_text": "busy for " + SECRET, "msg": echoed,
+             "started_ms": 0, "elapsed_ms": 3}]}
+    monkeypatch.setattr("ansible_collections.flint.smtp.plugins.action.send.run", fake_run)
+    result = action(dict(BASE, username="u", password=SECRET), check_mode=False).run(task_vars={})
+    assert result["attempts"][0]["phase"] == "auth"
+    assert SECRET not in json.dumps(result)

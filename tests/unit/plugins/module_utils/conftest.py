@@ -57,13 +57,15 @@ class FakeSMTP(object):
         return self._answer("mail", (250, b"ok"))
 
     def rcpt(self, rcpt, options=()):
-        """``script["rcpt"][addr]``: a reply, or a list of replies (one per RCPT of that address);
-        ``script["max_rcpt"]``: 452 beyond that many accepted recipients in one transaction."""
+        """``script["rcpt"][addr]``: a reply, a callable giving one, or a list of replies (one per RCPT
+        of that address); ``script["max_rcpt"]``: 452 beyond that many accepted recipients in one transaction."""
         limit = self.script.get("max_rcpt")
         if limit is not None and getattr(self, "in_transaction", 0) >= limit:
             answer = (452, b"4.5.3 Too many recipients")
         else:
             answer = self.script.get("rcpt", {}).get(rcpt, (250, b"ok"))
+            if callable(answer):
+                answer = answer()
             if isinstance(answer, list):
                 answer = answer.pop(0) if len(answer) > 1 else answer[0]
         if answer[0] in (250, 251):
@@ -110,3 +112,44 @@ def fake_smtp(monkeypatch):
     monkeypatch.setattr(smtplib, "SMTP_SSL", factory)
     script["instances"] = FakeSMTP.instances
     return script
+
+
+class FakeClock(object):
+    """Monotonic time that only moves when someone sleeps (or a test says so)."""
+
+    def __init__(self):
+        self.now = 1000.0
+        self.sleeps = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        assert seconds >= 0
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def answers(*replies):
+    """A scripted step that answers differently each time (the last answer repeats)."""
+    replies = list(replies)
+
+    def next_reply():
+        value = replies.pop(0) if len(replies) > 1 else replies[0]
+        if isinstance(value, BaseException):
+            raise value
+        return value
+    return next_reply
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """A fake clock behind the send core's budget and retry waits: nothing really sleeps."""
+    from ansible_collections.flint.smtp.plugins.module_utils import _deadline, _retry, _send
+
+    fake = FakeClock()
+    monkeypatch.setattr(_send, "Deadline", lambda timeout_ms: _deadline.Deadline(timeout_ms, fake))
+    # Waits at their floor (retry_delay): what they are is test__retry.py's business.
+    monkeypatch.setattr(_send, "Retrier", lambda *args, **kwargs: _retry.Retrier(
+        *args, clock=fake, sleep=fake.sleep, uniform=lambda low, high: low, **kwargs))
+    return fake

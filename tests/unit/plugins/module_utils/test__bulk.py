@@ -9,6 +9,8 @@ from ansible_collections.flint.smtp.plugins.module_utils._argspec import ARGUMEN
 from ansible_collections.flint.smtp.plugins.module_utils._bulk import Pace, prepare_items, summarize
 from ansible_collections.flint.smtp.plugins.module_utils._send import run
 
+from .conftest import answers as replies
+
 
 def params(**overrides):
     base = {name: spec.get("default") for name, spec in ARGUMENT_SPEC.items()}
@@ -126,3 +128,23 @@ def test_summary_text():
     items = prepare_items(params(messages=[{"to": "a@example.com"}, {"to": "b"}]))
     failed, code, text, totals = summarize(items, "any")
     assert failed and code == 1 and text.startswith("sent 0 of 2; 1 failed (first: messages[1]: to:")
+
+
+def test_a_transient_refusal_is_retried_for_that_message_only_and_sent_once(fake_smtp):
+    fake_smtp["rcpt"] = {"b@example.com": replies((451, b"4.3.0 later"), (250, b"ok"))}
+    items = [{"to": "a@example.com"}, {"to": "b@example.com"}, {"to": "c@example.com"}]
+    result = run(params(messages=items, retries=2, retry_delay=0))
+    assert [m["sent"] for m in result["messages"]] == [True, True, True] and result["totals"]["sent"] == 3
+    assert [len(m["attempts"]) for m in result["messages"]] == [0, 1, 0]
+    assert result["messages"][1]["attempts"][0]["smtp_code"] == 451
+    # the session survived the 451 (RSET), so the retry rode it; one DATA per message
+    datas = [c for inst in fake_smtp["instances"] for c in inst.calls if isinstance(c, tuple) and c[0] == "data"]
+    assert len(datas) == 3 and len(connects(fake_smtp)) == 1
+
+
+def test_bulk_retries_respect_retries_0_and_never_resend_after_the_final_dot(fake_smtp):
+    fake_smtp["data"] = replies((451, b"4.3.0 not taken"), smtplib.SMTPServerDisconnected("gone"), (250, b"ok"))
+    items = [{"to": "a@example.com"}, {"to": "b@example.com"}]
+    result = run(params(messages=items, fail_on="never", retries=0, retry_delay=0))
+    assert [m["sent"] for m in result["messages"]] == [False, None]
+    assert [len(m["attempts"]) for m in result["messages"]] == [1, 1]

@@ -10,13 +10,14 @@ from ansible_collections.flint.smtp.plugins.module_utils._options import (
     AuthOptions,
     DeliveryOptions,
     MessageOptions,
+    RetryOptions,
     ServerOptions,
     build_options,
 )
 
 
 def test_every_option_belongs_to_exactly_one_group():
-    grouped = [opt for group in (ServerOptions, AuthOptions, MessageOptions, DeliveryOptions)
+    grouped = [opt for group in (ServerOptions, AuthOptions, MessageOptions, DeliveryOptions, RetryOptions)
                for _attr, opt in group.FIELDS]
     assert len(grouped) == len(set(grouped))
     # job identity and where the options come from (flint_input) are read by the module/action
@@ -92,3 +93,22 @@ def test_error_attributes():
     assert InputError("bad").result_fields() == {"phase": "input"}
     error.add_text("More.")
     assert str(error) == "x More." and error.message == "x More."
+
+
+def test_retry_options_default_from_the_spec():
+    retry = build_options({"target": "h"}).retry
+    assert (retry.retries, retry.delay_ms) == (2, 1000)
+    assert (RetryOptions({"retries": 0, "retry_delay": 0}).retries, RetryOptions({"retry_delay": 0}).delay_ms) == (0, 0)
+
+
+@pytest.mark.parametrize("params, phrase", [
+    ({"retries": -1}, "use 0 for a single attempt"), ({"retry_delay": -5}, "cannot be negative"),
+])
+def test_bad_retry_options(params, phrase):
+    with pytest.raises(InputError, match=phrase):
+        build_options(dict(params, target="h"))
+
+
+def test_a_retry_delay_longer_than_the_budget_is_not_an_input_error():
+    # The defaults (retry_delay 1000) must work with the shortest timeout (1000): no retry fits, that's all.
+    assert build_options({"target": "h", "timeout": 1000, "retry_delay": 5000}).retry.delay_ms == 5000

@@ -2,6 +2,8 @@
 """Recipients in several transactions of one session when the server caps them (452)."""
 from __future__ import annotations
 
+import smtplib
+
 import pytest
 
 from ansible_collections.flint.smtp.plugins.module_utils._deadline import Deadline
@@ -105,3 +107,25 @@ def test_the_edge_a_recipient_accepted_in_the_check_then_refused(fake_smtp):
     assert error.sent is True and error.transient is False
     assert error.details["accepted"] == ["r1@example.com", "r2@example.com"]
     assert "already delivered to r1@example.com, r2@example.com in an earlier transaction" in str(error)
+
+
+@pytest.mark.parametrize("on_refused", ["fail", "warn"])
+def test_a_connection_lost_after_an_earlier_batch_is_sent_true_and_never_retried(fake_smtp, on_refused):
+    session = opened(fake_smtp, 2)
+    rcpts = RCPTS[:4]
+    real_mail = fake_smtp["instances"][-1].mail
+    count = []
+
+    def mail(sender, options=()):
+        count.append(1)
+        # the second real transaction: MAIL #2 with warn; with fail, #4 (first try, throw-away check, first for real)
+        if len(count) == (4 if on_refused == "fail" else 2):
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        return real_mail(sender, options)
+
+    fake_smtp["instances"][-1].mail = mail
+    with pytest.raises(DeliveryError) as info:
+        session.send(message(rcpts), on_refused)
+    assert delivered(fake_smtp) == rcpts[:2]
+    assert info.value.sent is True and info.value.transient is False
+    assert info.value.details["accepted"] == rcpts[:2] and "already delivered" in str(info.value)

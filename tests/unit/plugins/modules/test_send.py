@@ -71,7 +71,7 @@ def test_main_in_check_mode_reports_what_it_would_send(capsys):
 def test_main_failure_is_flint_shaped_and_hides_the_password(capsys):
     code, result = run_main(capsys, {"target": "127.0.0.1", "port": 1, "from": "ops@example.com",
                                      "to": ["a@example.com"], "user_name": "u", "password": SECRET,
-                                     "timeout": 2000})
+                                     "timeout": 2000, "retries": 0})
     assert code == 1 and result["failed"] is True
     assert result["rc"] == -1 and result["meta"]["exit-code"] == -1 and result["phase"] == "connect"
     assert "127.0.0.1:1" in result["msg"] and result["output"]["result"] == result["msg"]
