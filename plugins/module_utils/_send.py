@@ -34,6 +34,8 @@ def _session(server, deadline):
 
 def _deliver(opts, session, auth, message, check_mode):
     """Open, authenticate and (unless check mode) send. Always closes the session."""
+    if auth is not None:
+        auth.prepare(session.deadline)  # fetched at most once per task; before any SMTP connection
     try:
         session.open()
         if auth is not None:
@@ -70,6 +72,18 @@ def _timeout_of(params):
     return value if isinstance(value, int) else default("timeout")
 
 
+def _scrub(value, secrets):
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, "********")
+        return value
+    if isinstance(value, dict):
+        return dict((key, _scrub(item, secrets)) for key, item in value.items())
+    if isinstance(value, list):
+        return [_scrub(item, secrets) for item in value]
+    return value
+
+
 def run(params, check_mode=False, warn=None, job=None, send_from="target", sessions=None):
     """Send one message as ``params`` (the argument spec's options) describe.
 
@@ -77,6 +91,15 @@ def run(params, check_mode=False, warn=None, job=None, send_from="target", sessi
     ``warn`` is called with warning text (partly refused recipients). ``sessions`` (a
     SessionCache) lets consecutive sends of one process share an open session.
     """
+    used = []
+    result = _run(params, check_mode, warn, job, send_from, sessions, used)
+    # A fetched OAuth2 token is in no task argument, so neither AnsibleModule nor the action
+    # plugin knows to hide it: whatever a server echoed, it leaves here scrubbed.
+    secrets = sorted(set(secret for auth in used for secret in auth.secrets()), key=len, reverse=True)
+    return _scrub(result, secrets) if secrets else result
+
+
+def _run(params, check_mode, warn, job, send_from, sessions, used):  # pylint: disable=too-many-arguments
     job = job or JobInfo()
     warn = warn or (lambda text: None)
     timeout_ms = _timeout_of(params)
@@ -85,11 +108,12 @@ def run(params, check_mode=False, warn=None, job=None, send_from="target", sessi
     try:
         opts = build_options(params)
         if opts.delivery.messages is not None:
-            return _run_bulk(opts, params, check_mode, job, extra)
+            return _run_bulk(opts, params, check_mode, job, extra, used)
         # The budget starts before anything slow (file reads, DNS for the loopback check).
         deadline = Deadline(opts.server.timeout_ms)
         message = prepare_message(opts.message)
         auth = select_auth(opts.auth)
+        used.extend([auth] if auth is not None else [])
         check_plaintext_auth(auth, opts.server.security, opts.server.host, opts.server.allow_plaintext_auth)
         session = _session(opts.server, deadline)
         extra.update(message.summary())
@@ -103,6 +127,8 @@ def run(params, check_mode=False, warn=None, job=None, send_from="target", sessi
             result.update(extra, msg=text)
             return result
 
+        if auth is not None:
+            auth.prepare(deadline)  # a fetched OAuth2 token: once per task, before any SMTP connection
         if sessions is None:
             accepted, refused = _deliver(opts, session, auth, message, check_mode=False)
             extra["session"] = session.info()
@@ -141,10 +167,11 @@ def run(params, check_mode=False, warn=None, job=None, send_from="target", sessi
         return result
 
 
-def _run_bulk(opts, params, check_mode, job, extra):
+def _run_bulk(opts, params, check_mode, job, extra, used):
     """``messages``: every item checked and rendered first, then one session carries them all."""
     items = prepare_items(params)
     auth = select_auth(opts.auth)
+    used.extend([auth] if auth is not None else [])
     check_plaintext_auth(auth, opts.server.security, opts.server.host, opts.server.allow_plaintext_auth)
     delivery = opts.delivery
     if delivery.save_eml_dir:
@@ -162,6 +189,8 @@ def _run_bulk(opts, params, check_mode, job, extra):
             "" if ready == len(items) else "; " + text.split("; ", 1)[1])
         totals["sent"] = 0
     else:
+        if auth is not None:
+            auth.prepare(Deadline(opts.server.timeout_ms))  # one token for the whole batch
         send_all(items, lambda deadline: _session(opts.server, deadline), auth, delivery,
                  retries=params.get("retries") or 0, pace=Pace(delivery.rate),
                  max_per_connection=delivery.max_per_connection, timeout_ms=opts.server.timeout_ms)

@@ -25,6 +25,7 @@ author:
 extends_documentation_fragment:
   - flint.smtp._connection
   - flint.smtp._bulk
+  - flint.smtp._auth
 attributes:
   check_mode:
     support: full
@@ -277,6 +278,30 @@ EXAMPLES = r"""
   check_mode: true
   delegate_to: localhost
 
+- name: Microsoft 365 with OAuth2, app-only (client-credentials grant); the token is fetched by the task
+  flint.smtp.send:
+    target: smtp.office365.com
+    username: alerts@contoso.example
+    oauth2_token_url: "https://login.microsoftonline.com/{{ m365_tenant_id }}/oauth2/v2.0/token"
+    oauth2_client_id: "{{ m365_client_id }}"
+    oauth2_client_secret: "{{ vault_m365_client_secret }}"
+    oauth2_scope: https://outlook.office365.com/.default
+    from: alerts@contoso.example
+    to: oncall@contoso.example
+    subject: Disk almost full
+  delegate_to: localhost
+
+- name: Gmail with an access token from elsewhere (a vault, an AWX credential)
+  flint.smtp.send:
+    target: smtp.gmail.com
+    auth_method: xoauth2
+    username: alerts@example.com
+    oauth2_token: "{{ gmail_access_token }}"
+    from: alerts@example.com
+    to: oncall@example.com
+    subject: Backup done
+  delegate_to: localhost
+
 - name: Preview the exact message without sending it
   flint.smtp.send:
     target: localhost
@@ -372,7 +397,7 @@ msg:
     SMTP auth failed at smtp.example.com:587: the server rejected the credentials
     (server said 535 5.7.8 Authentication credentials invalid). Check username and password; ...
 phase:
-  description: The step that failed, one of V(input), V(connect), V(ehlo), V(starttls), V(auth), V(mail), V(rcpt), V(data), V(internal).
+  description: The step that failed, one of V(input), V(oauth2_token) (fetching the OAuth2 token), V(connect), V(ehlo), V(starttls), V(auth), V(mail), V(rcpt), V(data), V(internal).
   returned: failure
   type: str
   sample: auth
