@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Iterable
+from typing import Iterable, List, Optional
 
 # What Gmail sends, base64-encoded, as its 334 error challenge.
 XOAUTH2_ERROR_STATUS = json.dumps({"status": "401", "schemes": "bearer", "scope": "https://mail.google.com/"})
@@ -20,6 +20,14 @@ XOAUTH2_ERROR_STATUS = json.dumps({"status": "401", "schemes": "bearer", "scope"
 
 def xoauth2_string(user: str, token: str) -> bytes:
     return ("user=%s\x01auth=Bearer %s\x01\x01" % (user, token)).encode("ascii")
+
+
+def token_index(b64: bytes, user: str, tokens: List[str]) -> Optional[int]:
+    """Which of ``tokens`` an accepted string carried (for the session log: never the token itself)."""
+    for index, token in enumerate(tokens):
+        if check_xoauth2(b64, user, [token]) == "ok":
+            return index
+    return None
 
 
 def check_xoauth2(b64: bytes, user: str, tokens: Iterable[str]) -> str:

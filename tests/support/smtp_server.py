@@ -48,7 +48,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional
 
 from aiosmtpd.smtp import MISSING, SMTP, AuthResult, LoginPassword, TLSSetupException
 
-from sasl_xoauth2 import XOAUTH2_ERROR_STATUS, check_xoauth2
+from sasl_xoauth2 import XOAUTH2_ERROR_STATUS, check_xoauth2, token_index
 
 MODES = ("plain", "starttls", "tls")
 CERTS = ("good", "wrong-host", "untrusted", "expired", "self-signed")
@@ -396,7 +396,8 @@ class _Recorder:
         verdict = check_xoauth2(blob, self.cfg.auth_user, self.cfg.xoauth2_token)
         ok = verdict == "ok"
         self.log(server.sid, "auth", mechanism="XOAUTH2", success=ok, sasl=verdict,
-                 **({"user": self.cfg.auth_user} if ok else {}))
+                 **({"user": self.cfg.auth_user,
+                     "token_index": token_index(blob, self.cfg.auth_user, self.cfg.xoauth2_token)} if ok else {}))
         if ok:
             server.session.flint_auth_mechanism = "XOAUTH2"
             return AuthResult(success=True, auth_data=LoginPassword(self.cfg.auth_user.encode(), b""))
