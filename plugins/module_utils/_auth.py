@@ -15,7 +15,6 @@ import hashlib
 import hmac
 import ipaddress
 import re
-import smtplib
 import socket
 
 from ._errors import InputError

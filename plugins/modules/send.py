@@ -397,7 +397,10 @@ msg:
     SMTP auth failed at smtp.example.com:587: the server rejected the credentials
     (server said 535 5.7.8 Authentication credentials invalid). Check username and password; ...
 phase:
-  description: The step that failed, one of V(input), V(oauth2_token) (fetching the OAuth2 token), V(connect), V(ehlo), V(starttls), V(auth), V(mail), V(rcpt), V(data), V(internal).
+  description:
+    - The step that failed, one of V(input), V(oauth2_token), V(connect), V(ehlo), V(starttls), V(auth), V(mail), V(rcpt),
+      V(data), V(internal).
+    - V(oauth2_token) is fetching the OAuth2 token from O(oauth2_token_url), before any SMTP connection.
   returned: failure
   type: str
   sample: auth

@@ -16,9 +16,10 @@ import uuid
 import pytest
 
 from conftest import SMTP_PASSWORD, assert_flint_shape, play, send
-from oauth_servers import (  # noqa: F401  (oauth_env is a fixture)
-    ACCEPTED_TOKENS, BASIC_OFF_REPLIES, OAUTH_USER, SECRETS, eml_files, leak_forms, oauth_env)
+from oauth_servers import ACCEPTED_TOKENS, BASIC_OFF_REPLIES, OAUTH_USER, SECRETS, eml_files, leak_forms
+from oauth_servers import oauth_env  # noqa: F401  pylint: disable=unused-import
 
+# oauth_env (imported above) is a session fixture shared with test_xoauth2_target.py.
 REFRESH_TASKS = ("refresh grant", "check connection with the refresh grant")
 
 
@@ -45,8 +46,8 @@ def controller_run(ansible, oauth_env, starttls_server):
         "refused grant": dict(untouched, **env.token_args("/refuse")),
         "wrong client secret": dict(untouched, **env.token_args(oauth2_client_secret="not-" + SECRETS["client_secret"])),
         "wrong-host certificate": dict(untouched, **env.token_args(server=env.wrong_host)),
-        "system CAs do not know the test CA": dict(untouched, validate_certs=False,
-                                                  **env.token_args(oauth2_ca_path=None)),
+        "system CAs do not know the test CA": dict(
+            untouched, validate_certs=False, **env.token_args(oauth2_ca_path=None)),
         "html reply": dict(untouched, **env.token_args("/html")),
         "http 500": dict(untouched, **env.token_args("/error500")),
         "no access_token": dict(untouched, **env.token_args("/no-token")),

@@ -14,8 +14,8 @@ import uuid
 import pytest
 
 from conftest import assert_flint_shape, play, send
-from oauth_servers import (  # noqa: F401  (oauth_env is a fixture)
-    ACCEPTED_TOKENS, OAUTH_USER, SECRETS, eml_files, leak_forms, oauth_env)
+from oauth_servers import ACCEPTED_TOKENS, OAUTH_USER, SECRETS, eml_files, leak_forms
+from oauth_servers import oauth_env  # noqa: F401  pylint: disable=unused-import
 
 pytestmark = pytest.mark.sshd
 
@@ -71,8 +71,8 @@ def test_token_failures_on_the_target_open_no_smtp_connection(target_run, oauth_
     assert_flint_shape(result, -1, send_from="target")
     assert result["phase"] == "oauth2_token" and FAILED[task] in result["msg"]
     server = oauth_env.wrong_host if task == "wrong-host certificate" else oauth_env.good
-    assert result["msg"].startswith("OAuth2 token request to %s" % server.url("/refuse" if task == "refused grant"
-                                                                               else "/token"))
+    path = "/refuse" if task == "refused grant" else "/token"
+    assert result["msg"].startswith("OAuth2 token request to %s" % server.url(path))
     assert "Traceback" not in str(result)
     assert oauth_env.untouched.sessions() == []
 

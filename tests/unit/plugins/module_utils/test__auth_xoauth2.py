@@ -108,8 +108,8 @@ def test_auto_picks_by_what_is_given():
     (base(auth_method="xoauth2", oauth2_token=TOKEN), "needs username"),
     (base(auth_method="xoauth2", username="u", password="p", oauth2_token=TOKEN), "remove password"),
     (base(username="u", oauth2_token=TOKEN, oauth2_token_url=URL), "oauth2_token or oauth2_token_url, not both"),
-    (base(username="u", oauth2_token=TOKEN, oauth2_client_secret="s"), "oauth2_client_secret only work with "
-                                                                      "oauth2_token_url"),
+    (base(username="u", oauth2_token=TOKEN, oauth2_client_secret="s"),
+     "oauth2_client_secret only work with oauth2_token_url"),
     (base(username="u", oauth2_client_id="c", oauth2_scope="s"), "oauth2_client_id, oauth2_scope only work"),
     (base(username="u", oauth2_token=TOKEN, oauth2_ca_path="/x"), "oauth2_ca_path only work"),
     (base(username="u", oauth2_token_url=URL, oauth2_client_id="c", oauth2_client_secret="s"),
@@ -143,8 +143,8 @@ def test_basic_auth_off_replies_get_the_xoauth2_hint(code, text):
 
 @pytest.mark.parametrize("code, text", [
     (535, "5.7.8 Authentication credentials invalid"), (535, "5.7.3 Authentication unsuccessful"),
-    (454, "4.7.0 Temporary authentication failure"), (535, "5.7.139 Authentication unsuccessful, the user "
-                                                          "credentials were incorrect."),
+    (454, "4.7.0 Temporary authentication failure"),
+    (535, "5.7.139 Authentication unsuccessful, the user credentials were incorrect."),
 ])
 def test_other_refusals_get_the_plain_hint(code, text):
     assert not basic_auth_off(code, text)
