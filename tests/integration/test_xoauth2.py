@@ -147,7 +147,7 @@ TOKEN_FAILURES = {
     "http 500": "the endpoint answered HTTP 500 Internal Server Error with text/plain",
     "no access_token": "the reply has no access_token",
     "redirect": "the endpoint redirected (HTTP 302) to /token",
-    "timeout": "no answer within 1s",
+    "timeout": "no answer within the task's timeout (1000 ms)",
 }
 
 
