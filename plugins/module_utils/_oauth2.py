@@ -78,6 +78,8 @@ class TokenRequest(object):
         return [value for value in (self._client_secret, self._refresh_token) if value]
 
     def validate(self):
+        if re.search(r"[\x00-\x20\x7f-\x9f\u2028\u2029]", self.url):
+            raise InputError("oauth2_token_url must not contain spaces or control characters")
         try:
             parts = urlsplit(self.url)
             parts.port  # pylint: disable=pointless-statement  # raises ValueError on a bad port

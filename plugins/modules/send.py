@@ -213,6 +213,8 @@ notes:
   - When run from AWX, C(meta['job-id']) is built from the AWX job id, and C(meta['username']) is the AWX user who
     launched the job.
 seealso:
+  - ref: ansible_collections.flint.smtp.docsite.guide_oauth2
+    description: Step-by-step OAuth2 (XOAUTH2) setup for Microsoft 365, Gmail and AWX.
   - name: Flint SMTP operation
     description: The original flintbit whose inputs and output this module keeps.
     link: https://docs.getflint.io/

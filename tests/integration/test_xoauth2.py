@@ -54,6 +54,9 @@ def controller_run(ansible, oauth_env, starttls_server):
         "redirect": dict(untouched, **env.token_args("/redirect")),
         "timeout": dict(untouched, timeout=1000, **env.token_args("/slow")),
         "password and token": dict(untouched, password=SMTP_PASSWORD, **env.token_args()),
+        # No connection of any kind in plain check mode, nor with deliver: false: not even the token request.
+        "check mode fetches nothing": dict(untouched, **env.token_args("/refuse")),
+        "deliver false fetches nothing": dict(untouched, deliver=False, **env.token_args("/refuse")),
         "http token url": dict(untouched, **env.token_args(oauth2_token_url="http://127.0.0.1:1/token")),
         "scope without secret": dict(untouched, **env.token_args(grant="client_credentials",
                                                                  oauth2_client_secret="")),
@@ -63,7 +66,7 @@ def controller_run(ansible, oauth_env, starttls_server):
     tasks = []
     for name, args in cases.items():
         task = send(name, dict(args, ehlo_name=ehlo(name)), delegate_to="localhost")
-        if name.startswith("check connection"):
+        if name.startswith("check "):
             task["check_mode"] = True
         tasks.append(task)
     seen_before = len(env.good.requests)  # the endpoint is shared by the session: count from here
@@ -162,6 +165,14 @@ def test_token_failures_name_the_endpoint_and_open_no_smtp_connection(controller
     assert TOKEN_FAILURES[task] in result["msg"]
     assert result["msg"].endswith("No SMTP connection was opened.") and result["sent"] is False
     assert "Traceback" not in str(result)  # 2.19+ adds exception: "(traceback unavailable)" to any failure
+
+
+def test_check_mode_and_deliver_false_fetch_no_token(controller_run):
+    run = controller_run["run"]
+    assert run.result("check mode fetches nothing")["msg"].startswith("would send")
+    assert run.result("deliver false fetches nothing")["msg"].startswith("built (deliver is false")
+    # Only the "refused grant" task reached /refuse.
+    assert len([r for r in controller_run["requests"] if r["path"] == "/refuse"]) == 1
 
 
 def test_input_errors_fail_before_any_connection(controller_run):

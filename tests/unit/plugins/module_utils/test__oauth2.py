@@ -53,6 +53,9 @@ def test_client_credentials_form_is_exact_and_encoded():
 
 @pytest.mark.parametrize("request_, phrase", [
     (refresh(url="http://login.example.com/token"), "must be an https:// URL"),
+    (refresh(url="https://login.example.com/token\r\nX-Injected: 1"), "must not contain spaces or control"),
+    (refresh(url="https://login.example.com/to ken"), "must not contain spaces or control"),
+    (refresh(url="https://login.example.com/token\u2028"), "must not contain spaces or control"),
     (refresh(url="https:///token"), "must be an https:// URL"),
     (refresh(url="https://login.example.com:99999/token"), "not a valid URL"),
     (refresh(url="https://u:p@login.example.com/token"), "must not carry a user or password"),
