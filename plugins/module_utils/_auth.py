@@ -17,7 +17,7 @@ import ipaddress
 import re
 import socket
 
-from ._errors import InputError
+from ._errors import FlintSmtpError, InputError
 from ._oauth2 import TokenRequest
 
 __all__ = ["PasswordAuth", "XOAuth2Auth", "select_auth", "check_plaintext_auth", "basic_auth_off"]
@@ -150,6 +150,7 @@ class XOAuth2Auth(object):
         self._token = token.strip() if isinstance(token, str) else token
         self.token_request = token_request
         self.server_status = None  # the decoded JSON of a 334 error challenge
+        self._fetch_error = None
 
     def validate(self):
         if not self.username:
@@ -171,9 +172,17 @@ class XOAuth2Auth(object):
 
     def prepare(self, deadline):
         """Fetch the token once per task, before any SMTP connection, within the task's budget."""
+        if self._fetch_error is not None:
+            raise self._fetch_error  # once per task: a batch does not ask a refusing endpoint again
         if self.token_request is not None and self._token is None:
-            token = self.token_request.fetch(deadline)
-            self._check_token(token, "the access_token from %s" % self.token_request.endpoint)
+            try:
+                token = self.token_request.fetch(deadline)
+                if not _PRINTABLE_ASCII.match(token):
+                    raise self.token_request.failure("the access_token in the reply is not a bearer token "
+                                                     "(printable ASCII without spaces)")
+            except FlintSmtpError as exc:
+                self._fetch_error = exc
+                raise
             self._token = token
 
     def sasl(self):

@@ -131,6 +131,10 @@ class TokenRequest(object):
             raise InputError("oauth2_ca_path %s is not a usable CA certificate file or directory: %s"
                              % (self.ca_path, exc))
 
+    def failure(self, what, hint=""):
+        """A DeliveryError about this endpoint, for checks made by the caller on its reply."""
+        return self._fail(what, hint)
+
     def _fail(self, what, hint="", transient=False, **details):
         message = "OAuth2 token request to %s failed: %s.%s" % (
             self.endpoint, self._scrub(what).rstrip("."), " " + hint if hint else "")

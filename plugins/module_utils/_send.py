@@ -32,6 +32,17 @@ def _session(server, deadline):
     return SmtpSession(server, context, deadline)
 
 
+def _session_factory(server, auth):
+    """New sessions for the session cache and for batches. A fetched OAuth2 token is got (once
+    per task) when the first new session is made, so before any SMTP connection, and not at all
+    when a kept session is reused."""
+    def make(deadline):
+        if auth is not None:
+            auth.prepare(deadline)
+        return _session(server, deadline)
+    return make
+
+
 def _deliver(opts, session, auth, message, check_mode):
     """Open, authenticate and (unless check mode) send. Always closes the session."""
     if auth is not None:
@@ -127,15 +138,13 @@ def _run(params, check_mode, warn, job, send_from, sessions, used):  # pylint: d
             result.update(extra, msg=text)
             return result
 
-        if auth is not None:
-            auth.prepare(deadline)  # a fetched OAuth2 token: once per task, before any SMTP connection
         if sessions is None:
             accepted, refused = _deliver(opts, session, auth, message, check_mode=False)
             extra["session"] = session.info()
         else:
             try:
                 accepted, refused, session, reused = sessions.send(
-                    session_key(opts.server, auth), lambda budget: _session(opts.server, budget), auth, deadline,
+                    session_key(opts.server, auth), _session_factory(opts.server, auth), auth, deadline,
                     message, opts.delivery.on_refused)
             finally:
                 session = sessions.last or session  # the failure result describes the session that failed
@@ -189,9 +198,7 @@ def _run_bulk(opts, params, check_mode, job, extra, used):
             "" if ready == len(items) else "; " + text.split("; ", 1)[1])
         totals["sent"] = 0
     else:
-        if auth is not None:
-            auth.prepare(Deadline(opts.server.timeout_ms))  # one token for the whole batch
-        send_all(items, lambda deadline: _session(opts.server, deadline), auth, delivery,
+        send_all(items, _session_factory(opts.server, auth), auth, delivery,
                  retries=params.get("retries") or 0, pace=Pace(delivery.rate),
                  max_per_connection=delivery.max_per_connection, timeout_ms=opts.server.timeout_ms)
         failed, code, text, totals = summarize(items, delivery.fail_on)

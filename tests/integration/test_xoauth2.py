@@ -69,6 +69,16 @@ def controller_run(ansible, oauth_env, starttls_server):
         if name.startswith("check "):
             task["check_mode"] = True
         tasks.append(task)
+    # Many messages in one task: one token for the batch. A loop: a token per item that opens a
+    # session, none for an item that reuses the kept one.
+    tasks.append(send("batch, client credentials", dict(
+        smtp, ehlo_name=ehlo("batch"), messages=[{"to": "b1@example.net"}, {"to": "b2@example.net"}],
+        **env.token_args(grant="client_credentials")), delegate_to="localhost"))
+    tasks.append(send("loop, refresh grant", dict(smtp, to="{{ item }}@example.net", ehlo_name=ehlo("loop"),
+                                                  **env.token_args()), loop=["l1", "l2"], delegate_to="localhost"))
+    tasks.append(send("batch, refused grant", dict(
+        untouched, messages=[{"to": "r1@example.net"}, {"to": "r2@example.net"}], **env.token_args("/refuse")),
+        delegate_to="localhost"))
     seen_before = len(env.good.requests)  # the endpoint is shared by the session: count from here
     run = ansible.playbook([play(tasks)], verbosity=4, name="xoauth2")
     assert run.rc == 0, run.describe()
@@ -105,8 +115,9 @@ def test_delivered_with_xoauth2(controller_run, oauth_env, task, token_key):
 def test_the_endpoint_got_the_exact_forms_once_per_task(controller_run):
     requests = controller_run["requests"]
     on_token = [r for r in requests if r["path"] == "/token" and r["exact"]]
+    # refresh: two tasks + the loop's first item; client credentials: one task + one batch of two.
     assert sorted(r["grant_type"] for r in on_token) == sorted(
-        ["refresh_token"] * len(REFRESH_TASKS) + ["client_credentials"])
+        ["refresh_token"] * (len(REFRESH_TASKS) + 1) + ["client_credentials"] * 2)
     assert all(r["content_type"] == "application/x-www-form-urlencoded" for r in requests)
     assert {tuple(r["fields"]) for r in on_token} == {
         ("grant_type", "client_id", "client_secret", "refresh_token"),
@@ -167,12 +178,27 @@ def test_token_failures_name_the_endpoint_and_open_no_smtp_connection(controller
     assert "Traceback" not in str(result)  # 2.19+ adds exception: "(traceback unavailable)" to any failure
 
 
+def test_batch_and_loop_fetch_once_and_share_the_session(controller_run, oauth_env):
+    run = controller_run["run"]
+    batch = run.result("batch, client credentials")
+    assert batch["totals"]["sent"] == 2 and not batch.get("failed"), batch
+    session, = oauth_env.smtp.sessions_from(controller_run["ehlo"]("batch"))
+    assert session["auth"][0]["success"] is True and len(session["messages"]) == 2
+    loop = run.record("loop, refresh grant")["result"]["results"]
+    assert [r["session"]["reused"] for r in loop] == [False, True]
+    assert len(oauth_env.smtp.sessions_from(controller_run["ehlo"]("loop"))) == 1
+    refused = run.result("batch, refused grant")
+    assert refused["failed"] is True and refused["totals"]["sent"] == 0
+    assert [m["error"]["phase"] for m in refused["messages"]] == ["oauth2_token"] * 2
+    assert all("invalid_grant" in m["error"]["msg"] for m in refused["messages"])
+
+
 def test_check_mode_and_deliver_false_fetch_no_token(controller_run):
     run = controller_run["run"]
     assert run.result("check mode fetches nothing")["msg"].startswith("would send")
     assert run.result("deliver false fetches nothing")["msg"].startswith("built (deliver is false")
-    # Only the "refused grant" task reached /refuse.
-    assert len([r for r in controller_run["requests"] if r["path"] == "/refuse"]) == 1
+    # Only the "refused grant" task and the refused batch (once for both messages) reached /refuse.
+    assert len([r for r in controller_run["requests"] if r["path"] == "/refuse"]) == 2
 
 
 def test_input_errors_fail_before_any_connection(controller_run):

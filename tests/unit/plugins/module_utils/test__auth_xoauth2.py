@@ -14,7 +14,8 @@ from ansible_collections.flint.smtp.plugins.module_utils._auth import (
     check_plaintext_auth,
     select_auth,
 )
-from ansible_collections.flint.smtp.plugins.module_utils._errors import InputError
+from ansible_collections.flint.smtp.plugins.module_utils._deadline import Deadline
+from ansible_collections.flint.smtp.plugins.module_utils._errors import DeliveryError, InputError
 from ansible_collections.flint.smtp.plugins.module_utils._options import AuthOptions
 
 TOKEN = "ya29.a0-Token_value~1"
@@ -157,3 +158,49 @@ def test_smtp_auth_disabled_for_the_tenant_is_not_fixed_by_oauth():
     for auth in (PasswordAuth("u", "p"), XOAuth2Auth("u@example.com", TOKEN)):
         _what, hint = auth.refusal(535, text)
         assert "SmtpClientAuthenticationDisabled $false" in hint
+
+
+class _Endpoint(object):
+    """A TokenRequest stand-in that counts fetches."""
+
+    def __init__(self, answer):
+        self.answer = answer
+        self.calls = 0
+        self.endpoint = URL
+
+    def fetch(self, deadline):
+        del deadline
+        self.calls += 1
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+    def failure(self, what):
+        return DeliveryError(what, phase="oauth2_token")
+
+    def secrets(self):
+        return []
+
+
+def test_token_is_fetched_once_per_task_even_when_refused():
+    refused = DeliveryError("refused", phase="oauth2_token")
+    for answer in (TOKEN, refused):
+        endpoint = _Endpoint(answer)
+        auth = XOAuth2Auth("u@example.com", token_request=endpoint)
+        for _attempt in range(3):  # a batch that reconnects, retries
+            try:
+                auth.prepare(Deadline(5000))
+            except DeliveryError as exc:
+                assert exc is refused
+        assert endpoint.calls == 1
+
+
+def test_an_unusable_token_from_the_endpoint_is_the_endpoint_s_fault():
+    auth = XOAuth2Auth("u@example.com", token_request=_Endpoint("two words"))
+    with pytest.raises(DeliveryError, match="not a bearer token"):
+        auth.prepare(Deadline(5000))
+
+
+def test_session_digest_tells_token_sources_apart_and_hides_them():
+    assert XOAuth2Auth("u@example.com", "a").secret_digest != XOAuth2Auth("u@example.com", "b").secret_digest
+    assert TOKEN not in XOAuth2Auth("u@example.com", TOKEN).secret_digest
