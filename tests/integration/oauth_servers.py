@@ -27,7 +27,8 @@ OAUTH_USER = "alerts@flint.test"
 SECRETS = {
     "given_token": "ya29.given-%s" % secrets.token_hex(12),
     "refresh_access_token": "ya29.refreshed-%s" % secrets.token_hex(12),
-    "client_access_token": "eyJ0eXAi.client-%s" % secrets.token_hex(12),
+    # As long as a Microsoft 365 JWT: the AUTH line is then about 3 KB.
+    "client_access_token": "eyJ0eXAi.client-%s.%s" % (secrets.token_hex(12), secrets.token_urlsafe(1600)),
     "expired_token": "ya29.expired-%s" % secrets.token_hex(12),
     "client_secret": "Cs~%s_%s" % (secrets.token_hex(8), secrets.token_hex(4)),
     "refresh_token": "1//0g-%s" % secrets.token_hex(16),

@@ -446,6 +446,10 @@ class _TestSMTP(SMTP):
                 auth_exclude_mechanism=[] if cfg.xoauth2_token else ["XOAUTH2"],
                 loop=asyncio.get_running_loop(),
             )
+        # RFC 4954 section 4: an AUTH line may be 12288 octets; Microsoft's OAuth2 tokens alone are 1-3 KB.
+        # aiosmtpd also caps every line at its stream reader's limit (1001): connection_made raises
+        # that one; DATA lines keep aiosmtpd's own separate 1001 check.
+        self.command_size_limits["AUTH"] = 12288
         self.rec = rec
         self.sid = ""
         self.peer: tuple = ("", 0)
@@ -459,6 +463,9 @@ class _TestSMTP(SMTP):
     def connection_made(self, transport):
         upgrading = self._original_transport is not None  # set by smtp_STARTTLS before the handshake
         super().connection_made(transport)
+        reader = getattr(self, "_reader", None)  # set by the super call
+        if reader is not None:
+            reader._limit = max(reader._limit, 12288 + 2)  # pylint: disable=protected-access
         if upgrading:  # second call: STARTTLS handshake done (aiosmtpd resets the session here)
             self.rec.log(self.sid, "tls", version=self.tls_version())
             return

@@ -62,6 +62,14 @@ def test_xoauth2_accepts_the_exact_string_and_records_it(smtp_server_thread):
     assert "t2" not in open(srv.info["sessions_path"], encoding="utf-8").read()
 
 
+def test_a_token_as_long_as_microsoft_s_fits_on_the_auth_line(smtp_server_thread):
+    token = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9." + "x" * 2600
+    srv = smtp_server_thread("tls", auth_user="u@example.com", auth_password="pw", xoauth2_token=[token])
+    with _client(srv) as client:
+        code, _text = client.auth("XOAUTH2", lambda challenge=None: xoauth2_string("u@example.com", token).decode())
+    assert code == 235
+
+
 def test_wrong_token_gets_the_error_challenge_then_535(smtp_server_thread):
     srv = smtp_server_thread("tls", auth_user="u@example.com", auth_password="pw", xoauth2_token=[TOKEN])
     challenges = []
