@@ -20,6 +20,7 @@ from ._errors import EXIT_INPUT, FlintSmtpError
 from ._message import prepare_message
 from ._options import build_options, default
 from ._result import JobInfo, flint_result
+from ._scrub import Scrubber
 from ._sessions import session_key
 from ._tls import tls_context
 from ._transport import SmtpSession
@@ -83,18 +84,6 @@ def _timeout_of(params):
     return value if isinstance(value, int) else default("timeout")
 
 
-def _scrub(value, secrets):
-    if isinstance(value, str):
-        for secret in secrets:
-            value = value.replace(secret, "********")
-        return value
-    if isinstance(value, dict):
-        return dict((key, _scrub(item, secrets)) for key, item in value.items())
-    if isinstance(value, list):
-        return [_scrub(item, secrets) for item in value]
-    return value
-
-
 def run(params, check_mode=False, warn=None, job=None, send_from="target", sessions=None):
     """Send one message as ``params`` (the argument spec's options) describe.
 
@@ -106,8 +95,7 @@ def run(params, check_mode=False, warn=None, job=None, send_from="target", sessi
     result = _run(params, check_mode, warn, job, send_from, sessions, used)
     # A fetched OAuth2 token is in no task argument, so neither AnsibleModule nor the action
     # plugin knows to hide it: whatever a server echoed, it leaves here scrubbed.
-    secrets = sorted(set(secret for auth in used for secret in auth.secrets()), key=len, reverse=True)
-    return _scrub(result, secrets) if secrets else result
+    return Scrubber([secret for auth in used for secret in auth.secrets()]).scrub(result)
 
 
 def _run(params, check_mode, warn, job, send_from, sessions, used):  # pylint: disable=too-many-arguments

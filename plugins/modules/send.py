@@ -511,7 +511,7 @@ connector_name:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.flint.smtp.plugins.module_utils._argspec import module_kwargs
+from ansible_collections.flint.smtp.plugins.module_utils._argspec import ARGUMENT_SPEC, module_kwargs
 from ansible_collections.flint.smtp.plugins.module_utils._result import JobInfo
 from ansible_collections.flint.smtp.plugins.module_utils._scrub import Scrubber
 from ansible_collections.flint.smtp.plugins.module_utils._send import run
@@ -519,8 +519,9 @@ from ansible_collections.flint.smtp.plugins.module_utils._send import run
 
 def main():
     module = AnsibleModule(supports_check_mode=True, **module_kwargs())
-    # Ansible masks a whole password; this also masks any piece of it an error might show.
-    secrets = Scrubber([module.params["password"]], [module.params["username"]])
+    # Ansible masks a whole password or token; this also masks any piece of one an error might show.
+    secrets = Scrubber([module.params[name] for name, option in ARGUMENT_SPEC.items() if option.get("no_log")],
+                       [module.params["username"]])
     job = JobInfo(module.params["job_id"], module.params["job_user"])
     result = run(module.params, check_mode=module.check_mode, warn=lambda text: module.warn(secrets.text(text)),
                  job=job, send_from="target")

@@ -24,12 +24,14 @@ import smtp_server  # noqa: E402  (tests/support is on sys.path through conftest
 import token_server  # noqa: E402
 
 OAUTH_USER = "alerts@flint.test"
+# Random apart from a short prefix: the scrubbers also mask any 5-character run of a secret, so a
+# word in a test secret ("given") would be masked in unrelated result text too.
 SECRETS = {
-    "given_token": "ya29.given-%s" % secrets.token_hex(12),
-    "refresh_access_token": "ya29.refreshed-%s" % secrets.token_hex(12),
+    "given_token": "ya29.a0G%s" % secrets.token_hex(12),
+    "refresh_access_token": "ya29.a0R%s" % secrets.token_hex(12),
     # As long as a Microsoft 365 JWT: the AUTH line is then about 3 KB.
-    "client_access_token": "eyJ0eXAi.client-%s.%s" % (secrets.token_hex(12), secrets.token_urlsafe(1600)),
-    "expired_token": "ya29.expired-%s" % secrets.token_hex(12),
+    "client_access_token": "eyJ0eXAi.%s.%s" % (secrets.token_hex(12), secrets.token_urlsafe(1600)),
+    "expired_token": "ya29.a0X%s" % secrets.token_hex(12),
     "client_secret": "Cs~%s_%s" % (secrets.token_hex(8), secrets.token_hex(4)),
     "refresh_token": "1//0g-%s" % secrets.token_hex(16),
 }
