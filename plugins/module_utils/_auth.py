@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """PRIVATE: SMTP authentication methods. Do not use this from other collections.
 
-PasswordAuth is here, XOAuth2Auth in _xoauth2.py; select_auth() picks one. One small class per method: ``validate()`` runs before any connection, ``prepare()`` once
+PasswordAuth is here, XOAuth2Auth in _xoauth2.py; select_auth() picks one.
+One small class per method: ``validate()`` runs before any connection, ``prepare()`` once
 per task before the SMTP connection (XOAUTH2 fetches its token there), ``authenticate()``
 on an open, encrypted session, and ``refusal()`` explains a 5xx to AUTH.
 """
