@@ -11,6 +11,7 @@ One ansible-playbook -vvvv run holds every case (module scope); the tests read i
 from __future__ import annotations
 
 import os
+import re
 import uuid
 
 import pytest
@@ -30,7 +31,8 @@ def controller_run(ansible, oauth_env, starttls_server):
     smtp, untouched = env.smtp_args(env.smtp), env.smtp_args(env.untouched)
 
     def ehlo(name):
-        return "%s-%s.flint.test" % (name.replace(" ", "-"), tag)
+        # An EHLO label is letters, digits and inner hyphens (the module checks).
+        return "%s-%s.flint.test" % (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-"), tag)
 
     cases = {
         "given token": dict(smtp, username=OAUTH_USER, oauth2_token=SECRETS["given_token"], save_eml="given.eml"),
