@@ -53,6 +53,7 @@ options:
   username:
     description:
       - User name for SMTP AUTH. O(user_name) is what the real Flint flintbit read.
+      - With XOAUTH2 (see O(auth_method)) it is the mailbox the OAuth2 token is for, and O(password) stays unset.
       - Leave O(username) and O(password) both unset for an unauthenticated relay.
     type: str
     aliases: [user_name]

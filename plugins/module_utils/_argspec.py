@@ -45,6 +45,17 @@ ARGUMENT_SPEC = {
     "ca_path": {"type": "path"},
     "allow_plaintext_auth": {"type": "bool", "default": False},
     "ehlo_name": {"type": "str"},
+    # OAuth2 (XOAUTH2). The combinations are checked by _auth.select_auth, before any
+    # connection, with messages that say what to change; the spec's generic
+    # required_together/mutually_exclusive texts would say less.
+    "auth_method": {"type": "str", "default": "auto", "choices": ["auto", "password", "xoauth2"]},
+    "oauth2_token": {"type": "str", "no_log": True},
+    "oauth2_token_url": {"type": "str", "no_log": False},
+    "oauth2_client_id": {"type": "str"},
+    "oauth2_client_secret": {"type": "str", "no_log": True},
+    "oauth2_refresh_token": {"type": "str", "no_log": True},
+    "oauth2_scope": {"type": "str"},
+    "oauth2_ca_path": {"type": "path"},
     "max_attachment_size_mb": {"type": "int", "default": 10},
     "on_refused": {"type": "str", "default": "fail", "choices": ["fail", "warn"]},
     "check_connection": {"type": "bool", "default": False},
@@ -80,7 +91,8 @@ NOT_FROM_INPUT = {
     "flint_input": "it is how the task reads the input",
 }
 
-REQUIRED_TOGETHER = [["username", "password"]]
+# username without password is XOAUTH2's user: _auth.select_auth checks the pairs instead.
+REQUIRED_TOGETHER = []
 
 
 def argument_spec():

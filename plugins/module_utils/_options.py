@@ -95,7 +95,11 @@ class ServerOptions(_Group):
 
 
 class AuthOptions(_Group):
-    FIELDS = (("username", "username"), ("password", "password"))
+    FIELDS = (("username", "username"), ("password", "password"), ("method", "auth_method"),
+              ("oauth2_token", "oauth2_token"), ("oauth2_token_url", "oauth2_token_url"),
+              ("oauth2_client_id", "oauth2_client_id"), ("oauth2_client_secret", "oauth2_client_secret"),
+              ("oauth2_refresh_token", "oauth2_refresh_token"), ("oauth2_scope", "oauth2_scope"),
+              ("oauth2_ca_path", "oauth2_ca_path"))
     __slots__ = tuple(attr for attr, _opt in FIELDS)
 
     def __repr__(self):

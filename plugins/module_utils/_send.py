@@ -21,6 +21,7 @@ from ._message import prepare_message
 from ._options import build_options, default
 from ._result import JobInfo, flint_result
 from ._retry import Retrier
+from ._scrub import Scrubber
 from ._sessions import session_key
 from ._tls import tls_context
 from ._transport import SmtpSession
@@ -37,15 +38,21 @@ class _Tries(object):
     """The sessions of one send's attempts. The first is made up front (the result names it even
     when nothing connected); every later attempt gets a fresh one: connect, TLS, EHLO, AUTH again."""
 
-    def __init__(self, server, deadline):
+    def __init__(self, server, deadline, auth=None):
         self.server = server
         self.deadline = deadline
+        self.auth = auth
         self.last = _session(server, deadline)
         self._unused = True
 
     def new(self, deadline=None):
+        deadline = deadline or self.deadline
+        if self.auth is not None:
+            # A fetched OAuth2 token is got (once per task) when a session is about to connect: before
+            # any SMTP connection, and not at all for check mode, deliver: false or a reused session.
+            self.auth.prepare(deadline)
         if not self._unused:
-            self.last = _session(self.server, deadline or self.deadline)
+            self.last = _session(self.server, deadline)
         self._unused = False
         return self.last
 
@@ -63,8 +70,21 @@ def _send_once(opts, tries, auth, message, cache):
     return accepted, refused, reused
 
 
+def _session_factory(server, auth):
+    """New sessions for the session cache and for batches. A fetched OAuth2 token is got (once
+    per task) when the first new session is made, so before any SMTP connection, and not at all
+    when a kept session is reused."""
+    def make(deadline):
+        if auth is not None:
+            auth.prepare(deadline)
+        return _session(server, deadline)
+    return make
+
+
 def _deliver(opts, session, auth, message, check_mode):
     """Open, authenticate and (unless check mode) send. Always closes the session."""
+    if auth is not None:
+        auth.prepare(session.deadline)  # fetched at most once per task; before any SMTP connection
     try:
         session.open()
         if auth is not None:
@@ -110,6 +130,14 @@ def run(params, check_mode=False, warn=None, job=None, send_from="target", sessi
     ``warn`` is called with warning text (partly refused recipients). ``sessions`` (a
     SessionCache) lets consecutive sends of one process share an open session.
     """
+    used = []
+    result = _run(params, check_mode, warn, job, send_from, sessions, used)
+    # A fetched OAuth2 token is in no task argument, so neither AnsibleModule nor the action
+    # plugin knows to hide it: whatever a server echoed, it leaves here scrubbed.
+    return Scrubber([secret for auth in used for secret in auth.secrets()]).scrub(result)
+
+
+def _run(params, check_mode, warn, job, send_from, sessions, used):  # pylint: disable=too-many-arguments
     job = job or JobInfo()
     warn = warn or (lambda text: None)
     timeout_ms = _timeout_of(params)
@@ -118,13 +146,14 @@ def run(params, check_mode=False, warn=None, job=None, send_from="target", sessi
     try:
         opts = build_options(params)
         if opts.delivery.messages is not None:
-            return _run_bulk(opts, params, check_mode, job, extra)
+            return _run_bulk(opts, params, check_mode, job, extra, used)
         # The budget starts before anything slow (file reads, DNS for the loopback check).
         deadline = Deadline(opts.server.timeout_ms)
         message = prepare_message(opts.message)
         auth = select_auth(opts.auth)
+        used.extend([auth] if auth is not None else [])
         check_plaintext_auth(auth, opts.server.security, opts.server.host, opts.server.allow_plaintext_auth)
-        tries = _Tries(opts.server, deadline)
+        tries = _Tries(opts.server, deadline, auth)
         retrier = Retrier(opts.retry.retries, opts.retry.delay_ms, deadline)
         extra.update(message.summary())
         extra["attempts"] = retrier.failures
@@ -169,10 +198,11 @@ def run(params, check_mode=False, warn=None, job=None, send_from="target", sessi
         return result
 
 
-def _run_bulk(opts, params, check_mode, job, extra):
+def _run_bulk(opts, params, check_mode, job, extra, used):
     """``messages``: every item checked and rendered first, then one session carries them all."""
     items = prepare_items(params)
     auth = select_auth(opts.auth)
+    used.extend([auth] if auth is not None else [])
     check_plaintext_auth(auth, opts.server.security, opts.server.host, opts.server.allow_plaintext_auth)
     delivery = opts.delivery
     if delivery.save_eml_dir:
@@ -192,7 +222,7 @@ def _run_bulk(opts, params, check_mode, job, extra):
             "" if ready == len(items) else "; " + text.split("; ", 1)[1])
         totals["sent"] = 0
     else:
-        send_all(items, lambda deadline: _session(opts.server, deadline), auth, delivery,
+        send_all(items, _session_factory(opts.server, auth), auth, delivery,
                  retries=opts.retry.retries, retry_delay_ms=opts.retry.delay_ms, pace=Pace(delivery.rate),
                  max_per_connection=delivery.max_per_connection, timeout_ms=opts.server.timeout_ms)
         failed, code, text, totals = summarize(items, delivery.fail_on)

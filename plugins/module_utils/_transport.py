@@ -167,10 +167,22 @@ class SmtpSession(Transactions):
 
     def authenticate(self, auth):
         if not self.smtp.has_extn("auth"):
-            raise self._fail("auth", "the server does not offer AUTH, but username and password were given",
-                             "Leave username/password out for an unauthenticated relay, or check that "
+            raise self._fail("auth", "the server does not offer AUTH, but %s was given" % auth.credential,
+                             "Leave the credentials out for an unauthenticated relay, or check that "
                              "this is the submission port (587/465).")
-        self._step("auth", auth.authenticate, self.smtp)
+        mechanisms = self.smtp.esmtp_features.get("auth", "").upper().split()
+        missing = auth.offered(mechanisms)
+        if missing is not None:
+            raise self._fail("auth", *missing)
+        self._arm("auth")
+        try:
+            auth.authenticate(self.smtp)
+        except smtplib.SMTPAuthenticationError as exc:
+            code, text = exc.smtp_code, _text(exc.smtp_error)
+            what, hint = auth.refusal(code, text)
+            raise self._fail("auth", what, hint, code, text)
+        except (smtplib.SMTPException, OSError) as exc:
+            raise self._translate("auth", exc) or self._fail("auth", str(exc) or type(exc).__name__)
         self.authenticated = True
 
     def _data(self, data):

@@ -26,6 +26,7 @@ extends_documentation_fragment:
   - flint.smtp._connection
   - flint.smtp._bulk
   - flint.smtp._retry
+  - flint.smtp._auth
 attributes:
   check_mode:
     support: full
@@ -213,6 +214,8 @@ notes:
   - When run from AWX, C(meta['job-id']) is built from the AWX job id, and C(meta['username']) is the AWX user who
     launched the job.
 seealso:
+  - ref: ansible_collections.flint.smtp.docsite.guide_oauth2
+    description: Step-by-step OAuth2 (XOAUTH2) setup for Microsoft 365, Gmail and AWX.
   - name: Flint SMTP operation
     description: The original flintbit whose inputs and output this module keeps.
     link: https://docs.getflint.io/
@@ -289,6 +292,30 @@ EXAMPLES = r"""
     timeout: 120000
   delegate_to: localhost
   register: alert
+
+- name: Microsoft 365 with OAuth2, app-only (client-credentials grant); the token is fetched by the task
+  flint.smtp.send:
+    target: smtp.office365.com
+    username: alerts@contoso.example
+    oauth2_token_url: "https://login.microsoftonline.com/{{ m365_tenant_id }}/oauth2/v2.0/token"
+    oauth2_client_id: "{{ m365_client_id }}"
+    oauth2_client_secret: "{{ vault_m365_client_secret }}"
+    oauth2_scope: https://outlook.office365.com/.default
+    from: alerts@contoso.example
+    to: oncall@contoso.example
+    subject: Disk almost full
+  delegate_to: localhost
+
+- name: Gmail with an access token from elsewhere (a vault, an AWX credential)
+  flint.smtp.send:
+    target: smtp.gmail.com
+    auth_method: xoauth2
+    username: alerts@example.com
+    oauth2_token: "{{ gmail_access_token }}"
+    from: alerts@example.com
+    to: oncall@example.com
+    subject: Backup done
+  delegate_to: localhost
 
 - name: Preview the exact message without sending it
   flint.smtp.send:
@@ -385,7 +412,10 @@ msg:
     SMTP auth failed at smtp.example.com:587: the server rejected the credentials
     (server said 535 5.7.8 Authentication credentials invalid). Check username and password; ...
 phase:
-  description: The step that failed, one of V(input), V(connect), V(ehlo), V(starttls), V(auth), V(mail), V(rcpt), V(data), V(internal).
+  description:
+    - The step that failed, one of V(input), V(oauth2_token), V(connect), V(ehlo), V(starttls), V(auth), V(mail), V(rcpt),
+      V(data), V(internal).
+    - V(oauth2_token) is fetching the OAuth2 token from O(oauth2_token_url), before any SMTP connection.
   returned: failure
   type: str
   sample: auth
@@ -515,7 +545,7 @@ connector_name:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.flint.smtp.plugins.module_utils._argspec import module_kwargs
+from ansible_collections.flint.smtp.plugins.module_utils._argspec import ARGUMENT_SPEC, module_kwargs
 from ansible_collections.flint.smtp.plugins.module_utils._result import JobInfo
 from ansible_collections.flint.smtp.plugins.module_utils._scrub import Scrubber
 from ansible_collections.flint.smtp.plugins.module_utils._send import run
@@ -523,8 +553,9 @@ from ansible_collections.flint.smtp.plugins.module_utils._send import run
 
 def main():
     module = AnsibleModule(supports_check_mode=True, **module_kwargs())
-    # Ansible masks a whole password; this also masks any piece of it an error might show.
-    secrets = Scrubber([module.params["password"]], [module.params["username"]])
+    # Ansible masks a whole password or token; this also masks any piece of one an error might show.
+    secrets = Scrubber([module.params[name] for name, option in ARGUMENT_SPEC.items() if option.get("no_log")],
+                       [module.params["username"]])
     job = JobInfo(module.params["job_id"], module.params["job_user"])
     result = run(module.params, check_mode=module.check_mode, warn=lambda text: module.warn(secrets.text(text)),
                  job=job, send_from="target")

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
 import dataclasses
 import datetime
@@ -45,7 +46,9 @@ import uuid
 import warnings
 from typing import Any, Callable, Dict, Iterator, List, Optional
 
-from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword, TLSSetupException
+from aiosmtpd.smtp import MISSING, SMTP, AuthResult, LoginPassword, TLSSetupException
+
+from sasl_xoauth2 import XOAUTH2_ERROR_STATUS, check_xoauth2, token_index
 
 MODES = ("plain", "starttls", "tls")
 CERTS = ("good", "wrong-host", "untrusted", "expired", "self-signed")
@@ -87,6 +90,8 @@ class ServerConfig:
     auth_user: Optional[str] = None
     auth_password: Optional[str] = None
     auth_require_tls: bool = True
+    xoauth2_token: List[str] = dataclasses.field(default_factory=list)  # tokens AUTH XOAUTH2 takes for auth_user
+    password_auth_reply: Optional[str] = None  # answer every PLAIN/LOGIN with this ("basic auth is off")
     require_auth: bool = False
     require_starttls: bool = False
     refuse_starttls: bool = False
@@ -122,6 +127,10 @@ class ServerConfig:
             raise ValueError("store is required")
         if (self.auth_user is None) != (self.auth_password is None):
             raise ValueError("auth_user and auth_password go together")
+        if isinstance(self.xoauth2_token, str):
+            self.xoauth2_token = [self.xoauth2_token]
+        if self.xoauth2_token and self.auth_user is None:
+            raise ValueError("xoauth2_token needs auth_user (the XOAUTH2 user)")
         if self.require_auth and self.auth_user is None:
             raise ValueError("require_auth needs auth_user/auth_password")
         if self.reject_data is not None and not 400 <= int(self.reject_data) <= 599:
@@ -375,7 +384,31 @@ class _Recorder:
         self.log(server.sid, "message", id=mid)
         return meta
 
+    async def auth_XOAUTH2(self, server, args):
+        """AUTH XOAUTH2 as Google and Microsoft run it; only the exact SASL string passes."""
+        if len(args) == 2:
+            blob = args[1].encode()  # the initial response, still base64: check_xoauth2 decodes
+        else:
+            blob = await server.challenge_auth("", encode_to_b64=False)
+            if blob is MISSING:
+                return AuthResult(success=False)
+            blob = base64.b64encode(blob)
+        verdict = check_xoauth2(blob, self.cfg.auth_user, self.cfg.xoauth2_token)
+        ok = verdict == "ok"
+        self.log(server.sid, "auth", mechanism="XOAUTH2", success=ok, sasl=verdict,
+                 **({"user": self.cfg.auth_user,
+                     "token_index": token_index(blob, self.cfg.auth_user, self.cfg.xoauth2_token)} if ok else {}))
+        if ok:
+            server.session.flint_auth_mechanism = "XOAUTH2"
+            return AuthResult(success=True, auth_data=LoginPassword(self.cfg.auth_user.encode(), b""))
+        # Google's failure: a base64 JSON status as a 334 challenge, an empty client line, then 535.
+        await server.challenge_auth(XOAUTH2_ERROR_STATUS)
+        return AuthResult(success=False, handled=False, message="535 5.7.8 Username and Password not accepted")
+
     def authenticate(self, server, session, envelope, mechanism, auth_data):
+        if self.cfg.password_auth_reply:
+            self.log(server.sid, "auth", mechanism=mechanism, success=False)
+            return AuthResult(success=False, handled=False, message=self.cfg.password_auth_reply)
         ok = (isinstance(auth_data, LoginPassword)
               and auth_data.login == self.cfg.auth_user.encode()
               and auth_data.password == self.cfg.auth_password.encode())
@@ -410,8 +443,13 @@ class _TestSMTP(SMTP):
                 auth_require_tls=cfg.auth_require_tls and cfg.mode != "tls",
                 auth_required=cfg.require_auth,
                 authenticator=rec.authenticate,
+                auth_exclude_mechanism=[] if cfg.xoauth2_token else ["XOAUTH2"],
                 loop=asyncio.get_running_loop(),
             )
+        # RFC 4954 section 4: an AUTH line may be 12288 octets; Microsoft's OAuth2 tokens alone are 1-3 KB.
+        # aiosmtpd also caps every line at its stream reader's limit (1001): connection_made raises
+        # that one; DATA lines keep aiosmtpd's own separate 1001 check.
+        self.command_size_limits["AUTH"] = 12288
         self.rec = rec
         self.sid = ""
         self.peer: tuple = ("", 0)
@@ -425,6 +463,9 @@ class _TestSMTP(SMTP):
     def connection_made(self, transport):
         upgrading = self._original_transport is not None  # set by smtp_STARTTLS before the handshake
         super().connection_made(transport)
+        reader = getattr(self, "_reader", None)  # set by the super call
+        if reader is not None:
+            reader._limit = max(reader._limit, 12288 + 2)  # pylint: disable=protected-access
         if upgrading:  # second call: STARTTLS handshake done (aiosmtpd resets the session here)
             self.rec.log(self.sid, "tls", version=self.tls_version())
             return
@@ -721,7 +762,7 @@ def config_to_argv(cfg: ServerConfig) -> List[str]:
             continue
         if isinstance(value, bool):
             argv.append(flag if value else "--no-" + f.name.replace("_", "-"))
-        elif f.name == "drop_at":
+        elif isinstance(value, list):
             for phase in value:
                 argv += [flag, phase]
         elif f.name == "delay_ms_at":
@@ -839,6 +880,9 @@ def parse_args(argv: Optional[List[str]] = None) -> ServerConfig:
     a("--auth-password", help="its password; a wrong one gets 535 5.7.8")
     a("--auth-require-tls", action=argparse.BooleanOptionalAction, default=d.auth_require_tls,
       help="refuse AUTH (538) and hide it from EHLO before STARTTLS")
+    a("--xoauth2-token", action="append", default=[], metavar="TOKEN",
+      help="offer AUTH XOAUTH2; this token (repeatable) is good for --auth-user, the exact SASL string only")
+    a("--password-auth-reply", metavar="REPLY", help="answer every AUTH PLAIN/LOGIN with REPLY (e.g. 535 5.7.139 ...)")
     a("--require-auth", action="store_true", help="MAIL/RCPT/DATA without AUTH get 530")
     a("--require-starttls", action="store_true", help="commands other than EHLO/STARTTLS/QUIT get 530 before TLS")
     a("--refuse-starttls", action="store_true", help="advertise STARTTLS but answer it with 454")

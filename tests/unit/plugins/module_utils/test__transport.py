@@ -7,6 +7,7 @@ import ssl
 
 import pytest
 
+from ansible_collections.flint.smtp.plugins.module_utils._auth import PasswordAuth
 from ansible_collections.flint.smtp.plugins.module_utils._errors import DeliveryError
 from ansible_collections.flint.smtp.plugins.module_utils._deadline import Deadline
 from ansible_collections.flint.smtp.plugins.module_utils._message import prepare_message
@@ -85,15 +86,12 @@ def test_wrong_version_number_hints_at_the_port(fake_smtp):
 
 
 def test_auth_rejected(fake_smtp):
-    class Auth(object):
-        def authenticate(self, smtp):
-            smtp.login("u", "p")
     fake_smtp["features"] = {"starttls": "", "auth": "PLAIN LOGIN"}
     fake_smtp["login"] = smtplib.SMTPAuthenticationError(535, b"5.7.8 Authentication credentials invalid")
     s = session()
     s.open()
     with pytest.raises(DeliveryError) as info:
-        s.authenticate(Auth())
+        s.authenticate(PasswordAuth("u", "p"))
     assert info.value.phase == "auth" and info.value.smtp_code == 535
     assert "535 5.7.8 Authentication credentials invalid" in str(info.value)
 
@@ -103,7 +101,7 @@ def test_auth_not_offered(fake_smtp):
     s = session()
     s.open()
     with pytest.raises(DeliveryError, match="does not offer AUTH"):
-        s.authenticate(object())
+        s.authenticate(PasswordAuth("u", "p"))
 
 
 def test_partial_refusal_resets_before_data(fake_smtp):

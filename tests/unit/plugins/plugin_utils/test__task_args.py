@@ -31,9 +31,17 @@ def test_validate_applies_defaults_aliases_and_keeps_address_strings_whole():
     assert params["to"] == '"Doe, J" <a@x.org>, b@x.org' and params["cc"] == []
 
 
-def test_validate_requires_username_and_password_together():
-    _params, error = validate({"target": "h", "from": "f@x.org", "to": "a@x.org", "password": "p"})
-    assert "username" in error and "password" in error
+def test_validate_leaves_auth_combinations_to_the_core():
+    # username alone is XOAUTH2's user; the pairs are checked, with clearer words, by _auth.select_auth.
+    params, error = validate({"target": "h", "from": "f@x.org", "to": "a@x.org", "username": "u",
+                              "oauth2_token": "t"})
+    assert error is None and params["auth_method"] == "auto"
+
+
+def test_oauth2_secrets_are_scrubbed():
+    secrets = secret_values({"oauth2_token": "tok", "oauth2_client_secret": "cs", "oauth2_refresh_token": "rt",
+                             "oauth2_client_id": "id", "oauth2_token_url": "https://t.example/token"})
+    assert secrets == {"tok", "cs", "rt"}
 
 
 def test_secret_values_and_scrub():
