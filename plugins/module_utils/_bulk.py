@@ -152,7 +152,8 @@ def send_all(items, new_session, auth, delivery, retries=0, pace=None, max_per_c
             sent = session.send(item.message, delivery.on_refused)
         except DeliveryError as exc:
             if _session_broken(exc):
-                session.close()
+                if session is not None:  # None: making the session failed (e.g. the OAuth2 token fetch)
+                    session.close()
                 state["session"] = None
             raise
         state["used"] += 1

@@ -73,6 +73,8 @@ class XOAuth2Auth(object):
                     raise self.token_request.failure("the access_token in the reply is not a bearer token "
                                                      "(printable ASCII without spaces)")
             except FlintSmtpError as exc:
+                # Once per task: neither a retry nor the next message of a batch asks the endpoint again.
+                exc.transient = False
                 self._fetch_error = exc
                 raise
             self._token = token
