@@ -3,9 +3,10 @@
 #
 #   source "$(dirname "$0")/lib.sh"
 #
-# Stacks:
-#   py311  the machine's default python3 (3.11) + ansible-core 2.19.x
-#   py313  pyenv's Python 3.13 + the newest ansible-core (2.21.x)
+# Stacks (in run order; the last one also runs the once-only steps):
+#   py311      the machine's default python3 (3.11) + ansible-core 2.19.x
+#   py311-216  the same python3 + ansible-core 2.16.x (the oldest supported core; AAP 2.5)
+#   py313      pyenv's Python 3.13 + the newest ansible-core (2.21.x)
 
 if [[ -z "${FLINT_LIB_SOURCED:-}" ]]; then
 FLINT_LIB_SOURCED=1
@@ -13,7 +14,7 @@ FLINT_LIB_SOURCED=1
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 BUILD_DIR="$REPO_ROOT/build"
 VENV_ROOT="$REPO_ROOT/.venv"
-STACKS=(py311 py313)
+STACKS=(py311 py311-216 py313)
 
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
@@ -22,7 +23,7 @@ die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
 stack_python() {
     local stack="$1" cand=""
     case "$stack" in
-        py311)
+        py311|py311-216)
             # the default python3 when it is 3.11 (it is on this machine), else any 3.11
             local c
             for c in "$(command -v python3 || true)" "$(command -v python3.11 || true)"; do

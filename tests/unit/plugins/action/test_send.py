@@ -44,7 +44,9 @@ def action(args, transport="local", become=False, check_mode=True, async_val=0):
     ("local", False, 0, "target", "target"),
 ])
 def test_where_the_mail_is_sent_from(transport, become, async_val, send_from, expected):
-    plugin = action(dict(BASE, send_from=send_from), transport, become, async_val=async_val)
+    # ansible-core < 2.19 refuses async together with check mode before the action runs, so the
+    # async case runs without check mode (the module is a mock here: nothing is sent).
+    plugin = action(dict(BASE, send_from=send_from), transport, become, check_mode=not async_val, async_val=async_val)
     result = plugin.run(task_vars={})
     assert result["send_from"] == expected
     assert plugin._execute_module.called == (expected == "target")
