@@ -105,6 +105,16 @@ collection_path() {
     printf '%s\n' "$base"
 }
 
+# build_tarball DIR: `ansible-galaxy collection build` into DIR (emptied of old tarballs)
+# and print the tarball's path. Needs a stack venv on PATH.
+build_tarball() {
+    local out="$1"
+    mkdir -p "$out"
+    rm -f "$out"/flint-smtp-*.tar.gz
+    ansible-galaxy collection build --force --output-path "$out" "$REPO_ROOT" >&2
+    ls "$out"/flint-smtp-*.tar.gz
+}
+
 # copy_tree DEST: copy the collection into DEST (for ansible-test, which must run from
 # .../ansible_collections/flint/smtp). Inside git, the file list is what git sees
 # (tracked + untracked, minus .gitignore'd), which is also what ansible-test itself would
