@@ -28,8 +28,9 @@ for f in COPYING README.md CHANGELOG.md meta/runtime.yml meta/execution-environm
     grep -qx "$f" <<<"$listing" || die "the tarball lacks $f"
 done
 cmp -s <(tar -xzOf "$tarball" COPYING) "$REPO_ROOT/COPYING" || die "the tarball's COPYING differs from the repo's"
-grep -q "GNU GENERAL PUBLIC LICENSE" "$REPO_ROOT/COPYING" && grep -q "Version 3, 29 June 2007" "$REPO_ROOT/COPYING" \
-    || die "COPYING is not the GNU GPL v3 text"
+if ! grep -q "GNU GENERAL PUBLIC LICENSE" "$REPO_ROOT/COPYING" || ! grep -q "Version 3, 29 June 2007" "$REPO_ROOT/COPYING"; then
+    die "COPYING is not the GNU GPL v3 text"
+fi
 
 ansible-galaxy collection install --offline --force -p "$tmp/collections" "$tarball"
 export ANSIBLE_COLLECTIONS_PATH="$tmp/collections"

@@ -23,12 +23,10 @@ def _strings(node):
     if isinstance(node, dict):
         for key, value in node.items():
             yield key, value if isinstance(value, str) else None
-            for pair in _strings(value):
-                yield pair
+            yield from _strings(value)
     elif isinstance(node, list):
         for value in node:
-            for pair in _strings(value):
-                yield pair
+            yield from _strings(value)
 
 
 def test_examples_use_documentation_domains():
