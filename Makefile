@@ -1,13 +1,15 @@
 # flint.smtp developer entry points. Everything runs from the venvs that
 # scripts/bootstrap.sh creates under .venv/ (py311: python3 + ansible-core 2.19,
-# py313: pyenv 3.13 + newest ansible-core); bootstrap is a no-op when they are current.
+# py311-216: python3 + ansible-core 2.16, py313: pyenv 3.13 + newest ansible-core);
+# bootstrap is a no-op when they are current.
 #
 #   make test          the full suite on every stack (what CI runs through .ci/run)
 #   make unit          pytest tests/unit
 #   make integration   pytest tests/integration (+ ansible-test integration targets)
 #   make sanity        ansible-test sanity + ansible-test units
-#   make lint          ansible-lint + antsibull-docs lint-collection-docs
-#   make build         galaxy build + install + ansible-doc smoke
+#   make lint          ansible-lint + the docs steps below
+#   make docs          antsibull-docs lint, changelog check, docs site build (build/docsite)
+#   make build         galaxy build + install + ansible-doc smoke, galaxy-importer, ansible-builder create
 #   make demo          scripts/demo.sh
 #   make clean         remove build output and caches (make distclean: the venvs too)
 #
@@ -17,7 +19,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export STACKS
 
-.PHONY: help bootstrap demo test unit integration sanity units lint build bench clean distclean
+.PHONY: help bootstrap demo test unit integration sanity units lint docs build bench clean distclean
 
 help:
 	@sed -n 's/^#   make /  make /p' $(firstword $(MAKEFILE_LIST))
@@ -45,6 +47,9 @@ units: bootstrap
 
 lint: bootstrap
 	bash scripts/test.sh lint docs
+
+docs: bootstrap
+	bash scripts/test.sh docs
 
 build: bootstrap
 	bash scripts/test.sh build

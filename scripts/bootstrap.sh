@@ -2,6 +2,7 @@
 # Create the dev/test virtualenvs, idempotently.
 #
 #   .venv/py311  default python3 (3.11)              + tests/requirements/py311.txt (ansible-core 2.19.x)
+#   .venv/py311-216  the same python3                + tests/requirements/py311-216.txt (ansible-core 2.16.x)
 #   .venv/py313  $(pyenv root)/versions/3.13.*/python3 + tests/requirements/py313.txt (newest ansible-core)
 #
 # A venv is rebuilt only when its stamp (hash of the requirements file, the interpreter and
@@ -19,11 +20,12 @@ RECIPE_VERSION=1   # bump when the install steps below change
 # ansible-test's --venv/--local bootstrap pip in each fresh venv by downloading
 # get-pip-<ver>.py from a host this machine cannot reach. It looks in its cache first, so
 # put a stand-in there: ensurepip, then an ordinary `pip install` of what it asked for
-# (from PyPI). ansible-core 2.19 asks for get_pip_24_2.py, 2.20+ for get_pip_25_2.py.
+# (from PyPI). ansible-core 2.16 asks for get_pip_23_1_2.py, 2.19 for get_pip_24_2.py,
+# 2.20+ for get_pip_25_2.py.
 write_get_pip_shims() {
     local cache="${HOME}/.ansible/test/cache" v f
     mkdir -p "$cache"
-    for v in 24_2 25_2; do
+    for v in 23_1_2 24_2 25_2; do
         f="$cache/get_pip_${v}.py"
         cat >"$f.tmp" <<'PY'
 # Stand-in for get-pip.py written by flint.smtp's scripts/bootstrap.sh: the real one is

@@ -22,6 +22,16 @@ if tar -tzf "$tarball" | grep -E '(^|/)(\.venv[^/]*|build|\.ansible|collections|
     die "the tarball contains dev-only paths (see above); fix build_ignore in galaxy.yml"
 fi
 
+# Galaxy shows these; COPYING is galaxy.yml's license_file.
+listing="$(tar -tzf "$tarball")"
+for f in COPYING README.md CHANGELOG.md meta/runtime.yml meta/execution-environment.yml; do
+    grep -qx "$f" <<<"$listing" || die "the tarball lacks $f"
+done
+cmp -s <(tar -xzOf "$tarball" COPYING) "$REPO_ROOT/COPYING" || die "the tarball's COPYING differs from the repo's"
+if ! grep -q "GNU GENERAL PUBLIC LICENSE" "$REPO_ROOT/COPYING" || ! grep -q "Version 3, 29 June 2007" "$REPO_ROOT/COPYING"; then
+    die "COPYING is not the GNU GPL v3 text"
+fi
+
 ansible-galaxy collection install --offline --force -p "$tmp/collections" "$tarball"
 export ANSIBLE_COLLECTIONS_PATH="$tmp/collections"
 ansible-galaxy collection list flint.smtp

@@ -16,7 +16,11 @@
 #                (on the oldest stack: every installed Python that ansible-core supports)
 #   lint         ansible-lint --offline                                   (once, newest stack)
 #   docs         antsibull-docs lint-collection-docs --plugin-docs .      (once, newest stack)
+#                + changelog: antsibull-changelog lint, CHANGELOG.md matches changelog.yaml
+#                + docs site: antsibull-docs sphinx-init + Sphinx build, offline (scripts/docs-build.sh)
 #   build        galaxy build + install to a temp dir + ansible-doc smoke (once, newest stack)
+#                + galaxy-importer on the tarball, offline (scripts/galaxy-importer.sh)
+#                + ansible-builder create on execution-environment.yml (scripts/ee-check.sh)
 #   bench        python benchmarks/*.py --smoke                           (once, newest stack)
 #
 # Run scripts/bootstrap.sh first (make does). Each step's output is streamed and also kept
@@ -159,9 +163,14 @@ once_steps() {
     if want_group docs; then
         run_step "antsibull-docs-lint" "$stack" -- \
             env ANSIBLE_COLLECTIONS_PATH="$COLL_PATH" antsibull-docs lint-collection-docs --plugin-docs .
+        run_step "changelog" "$stack" -- \
+            env ANSIBLE_COLLECTIONS_PATH="$COLL_PATH" bash "$REPO_ROOT/scripts/changelog-check.sh"
+        run_step "docs-site-build" "$stack" -- bash "$REPO_ROOT/scripts/docs-build.sh"
     fi
     if want_group build; then
         run_step "galaxy-build-install-doc" "$stack" -- bash "$REPO_ROOT/scripts/build-smoke.sh"
+        run_step "galaxy-importer" "$stack" -- bash "$REPO_ROOT/scripts/galaxy-importer.sh"
+        run_step "ee-builder-create" "$stack" -- bash "$REPO_ROOT/scripts/ee-check.sh"
     fi
     if want_group bench; then
         local b found=0

@@ -130,8 +130,9 @@ class Scrubber(object):
         if isinstance(data, bytes):
             return self.text(data.decode("utf-8", "replace"))
         if isinstance(data, dict):
-            return dict((self.scrub(key), self.text(value, whole_only=True) if key in _GENERATED and
-                         isinstance(value, str) else self.scrub(value)) for key, value in data.items())
+            return dict((self.scrub(key), self.text(value, whole_only=True)
+                         if key in _GENERATED and isinstance(value, str) else self.scrub(value))
+                        for key, value in data.items())
         if isinstance(data, (list, tuple, set, frozenset)):
             return [self.scrub(item) for item in data]
         return data

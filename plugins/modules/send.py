@@ -222,19 +222,19 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Send the Flint sample input, securely (STARTTLS on 587)
+- name: The keys of a Flint input, as task options (STARTTLS on 587, certificate checked)
   flint.smtp.send:
     connector_name: smtp
-    target: smtp.gmail.com
-    from: anurag.dubey@infiverve.com
+    target: smtp.example.com
+    from: alerts@example.com
     username: "{{ smtp_user }}"
     password: "{{ smtp_password }}"
-    to: pratap.patil@infiverve.com
-    cc: pratap.patil@infiverve.com
-    bcc: pratap.patil@infiverve.com
-    subject: "Testing SMTP connector "
-    body: " Hello ... "
-    attachments: /home/anurag/anu.txt
+    to: oncall@example.com
+    cc: lead@example.com
+    bcc: audit@example.com
+    subject: Disk almost full on db01
+    body: /var is 93% full.
+    attachments: /var/tmp/df-report.txt
   delegate_to: localhost
   run_once: true
 

@@ -144,6 +144,11 @@ class Ansible(object):
             "PATH": BIN + os.pathsep + env.get("PATH", "/usr/bin:/bin"),
             "PYTHONPATH": os.path.join(FILES, "netguard") + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""),
             "ANSIBLE_HOME": self.home,
+            # A host that does not pin ansible_python_interpreter (an explicit "localhost" in an
+            # inventory) would get interpreter discovery, which picks pyenv's python3.12 shim
+            # here, and that shim does not run. Such hosts use this venv's Python, as the
+            # implicit localhost does; hosts that pin one (mh1, test_target_pythons) keep theirs.
+            "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
             "ANSIBLE_COLLECTIONS_PATH": self.collections_path,
             "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
             "ANSIBLE_CALLBACK_PLUGINS": os.path.join(FILES, "callback_plugins"),
