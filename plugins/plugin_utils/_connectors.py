@@ -1,0 +1,268 @@
+# -*- coding: utf-8 -*-
+# Copyright: flint.smtp contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PRIVATE: Flint connectors, i.e. named SMTP server profiles. Do not use this from other collections.
+
+A task (or the notification callback) names a connector with ``connector_name``; its options
+come from, highest precedence first:
+
+1. the task's own arguments;
+2. the profile of that name in the variable ``flint_smtp_connectors`` (inventory, group_vars,
+   extra vars; templated deliberately, so vault values and lookups work);
+3. ``FLINT_SMTP_<OPTION>`` environment variables on the controller, for the one profile named by
+   ``FLINT_SMTP_CONNECTOR_NAME`` (default ``smtp``); this is what the AWX credential type injects;
+4. the module's defaults.
+
+A profile's credentials belong to its server: they are never sent to a server the task names
+instead (see ``_check_credentials_stay``).
+"""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleError
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.flint.smtp.plugins.module_utils._argspec import ARGUMENT_SPEC, FLINT_KEY_ALIASES
+
+__all__ = ["ConnectorError", "Connector", "apply", "resolve", "VAR_NAME", "ENV_PREFIX", "DEFAULT_NAME"]
+
+VAR_NAME = "flint_smtp_connectors"
+ENV_PREFIX = "FLINT_SMTP_"
+ENV_NAME = ENV_PREFIX + "CONNECTOR_NAME"
+DEFAULT_NAME = "smtp"
+
+# Options that say which job a result belongs to, or which connector to use: never a profile's.
+_NOT_IN_PROFILE = ("connector_name", "job_id", "job_user")
+# Who we log in as. Taken from one source only (see _merge), so a task's user name is never
+# paired with a profile's password.
+_CREDENTIALS = ("username", "password", "auth_method", "oauth2_token", "oauth2_token_url", "oauth2_client_id",
+                "oauth2_client_secret", "oauth2_refresh_token", "oauth2_scope")
+
+
+class ConnectorError(Exception):
+    """A connector cannot be used as configured: the task fails with exit-code 1, before connecting."""
+
+
+class Connector(object):
+    """The resolved profile: its name, and which options came from where (for the result)."""
+
+    def __init__(self, name, profile=None, env=None):
+        self.name = name
+        self.profile = profile or {}
+        self.env = env or {}
+
+    def options(self):
+        """Profile options, with the environment below the variable's profile."""
+        merged = dict(self.env)
+        merged.update(self.profile)
+        return merged
+
+    def describe(self, used):
+        """For the task result: no values, only the names of the options taken and their sources."""
+        sources = []
+        if self.profile:
+            sources.append(VAR_NAME)
+        if self.env:
+            sources.append("environment")
+        return {
+            "name": self.name,
+            "sources": sources,
+            "options": sorted(key for key in used if key in self.profile or key in self.env),
+        }
+
+
+def _canonical_names():
+    names = {}
+    for name, option in ARGUMENT_SPEC.items():
+        if name in _NOT_IN_PROFILE:
+            continue
+        names[name] = name
+        for alias in option.get("aliases", []):
+            names[alias] = name
+    for flint_key, our_key in FLINT_KEY_ALIASES.items():
+        names[flint_key] = our_key
+    return names
+
+
+def _empty(value):
+    # Flint and AWX both send "" for "not given" (an AWX credential injects "" for an unset field).
+    return value is None or (isinstance(value, str) and value.strip() == "")
+
+
+def _canonicalize(profile, where):
+    """Profile keys to the spec's own names; unknown keys are an error naming the profile."""
+    names = _canonical_names()
+    unknown = sorted(str(key) for key in profile if key not in names)
+    if unknown:
+        raise ConnectorError("%s has unknown option(s) %s; a connector may set %s" % (
+            where, ", ".join(unknown), ", ".join(sorted(n for n in names if n in ARGUMENT_SPEC))))
+    result = {}
+    for key, value in profile.items():
+        name = names[key]
+        if name in result:
+            raise ConnectorError("%s sets %s twice (%s is an alias)" % (where, name, key))
+        if not _empty(value):
+            result[name] = value
+    return result
+
+
+def _check_types(profile, where):
+    """Type-check a profile on its own, so that a wrong port names the profile, not the task."""
+    spec = {}
+    for name in profile:
+        option = dict(ARGUMENT_SPEC[name])
+        option.pop("required", None)
+        option.pop("default", None)
+        option.pop("aliases", None)
+        spec[name] = option
+    result = ArgumentSpecValidator(spec).validate(dict(profile))
+    if result.error_messages:
+        raise ConnectorError("%s: %s" % (where, "; ".join(result.error_messages)))
+
+
+def _plain(value):
+    """Template results (vault strings, tagged strings) as plain Python data."""
+    if isinstance(value, dict):
+        return dict((str(k), _plain(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    return str(value)
+
+
+def _from_vars(name, task_vars, template):
+    """The profile ``name`` of ``flint_smtp_connectors``, templated; (None, known names) if absent."""
+    raw = task_vars.get(VAR_NAME)
+    if raw is None:
+        return None, []
+    where = "variable %s" % VAR_NAME
+    if not isinstance(raw, dict):
+        raw = template(raw, where)  # the variable itself may be a template ("{{ my_connectors }}")
+    if not isinstance(raw, dict):
+        raise ConnectorError("%s must be a dict of connector profiles, not %s" % (where, type(raw).__name__))
+    known = sorted(str(key) for key in raw)
+    if name not in raw:
+        return None, known
+    where = "connector %r (%s)" % (name, VAR_NAME)
+    profile = raw[name]
+    if profile is None:
+        profile = {}
+    if not isinstance(profile, dict):
+        profile = template(profile, where)
+    if not isinstance(profile, dict):
+        raise ConnectorError("%s must be a dict of options, not %s" % (where, type(profile).__name__))
+    # Only the chosen profile is templated: a broken vault value in another one must not matter.
+    profile = _canonicalize(profile, where)
+    profile = dict((key, template(value, "%s option %s" % (where, key))) for key, value in profile.items())
+    profile = _canonicalize(_plain(profile), where)
+    omit = task_vars.get("omit")
+    profile = dict((key, value) for key, value in profile.items() if not (omit and value == omit))
+    _check_types(profile, where)
+    return profile, known
+
+
+def _from_env(name, environ):
+    """FLINT_SMTP_<OPTION> values, if ``name`` is the environment's connector; never templated."""
+    env_name = environ.get(ENV_NAME, "").strip() or DEFAULT_NAME
+    values = dict((key[len(ENV_PREFIX):].lower(), value) for key, value in environ.items()
+                  if key.startswith(ENV_PREFIX) and key != ENV_NAME and not _empty(value))
+    if name != env_name or not values:
+        return None, env_name if values else None
+    where = "connector %r (environment %s*)" % (name, ENV_PREFIX)
+    names = _canonical_names()
+    unknown = sorted(ENV_PREFIX + key.upper() for key in values if key not in names)
+    if unknown:
+        raise ConnectorError("%s: unknown variable(s) %s" % (where, ", ".join(unknown)))
+    profile = _canonicalize(values, where)
+    _check_types(profile, where)
+    return profile, env_name
+
+
+def _host_of(target):
+    target = str(target).strip()
+    if target.startswith("["):
+        return target[1:].split("]", 1)[0].lower()
+    return target.rsplit(":", 1)[0].lower() if target.count(":") == 1 else target.lower()
+
+
+def _task_options(args):
+    """The task's non-empty arguments under the spec's own names."""
+    names = _canonical_names()
+    return dict((names.get(key, key), value) for key, value in args.items() if not _empty(value))
+
+
+def _check_credentials_stay(connector, task):
+    """Refuse to send a profile's secrets to a server that the task (or its Flint input) names."""
+    options = connector.options()
+    given = task.get("target")
+    if given is None or "target" not in options:
+        return
+    if not any(key in options for key in _CREDENTIALS) or any(key in task for key in _CREDENTIALS):
+        return
+    if _host_of(given) != _host_of(options["target"]):
+        raise ConnectorError(
+            "connector %r holds the credentials for %s, but the task sends to %s: refusing to send them to "
+            "another server. Leave target unset to use the connector's server, or give the credentials in the "
+            "task" % (connector.name, _host_of(options["target"]), _host_of(given)))
+
+
+def _merge(args, task, options):
+    """Task arguments over the profile; returns (merged, names of the options taken from the profile).
+
+    Empty task values do not hide a profile value. Credentials come from one source only.
+    """
+    names = _canonical_names()
+    if any(key in task for key in _CREDENTIALS):
+        options = dict((k, v) for k, v in options.items() if k not in _CREDENTIALS)
+    merged = dict(args)
+    used = []
+    for key, value in options.items():
+        if key not in task:
+            for alias in [k for k, n in names.items() if n == key]:
+                merged.pop(alias, None)  # an empty "" from Flint for this option
+            merged[key] = value
+            used.append(key)
+    return merged, used
+
+
+def resolve(args, task_vars, template, environ):
+    """Apply the connector ``args`` names. Returns (new args, description for the result or None).
+
+    ``template(value, where)`` renders a value the Ansible way (it is the action's templar).
+    Raises ConnectorError, naming the connector, for an unknown name or a bad profile.
+    """
+    name = args.get("connector_name")
+    name = DEFAULT_NAME if _empty(name) else str(name).strip()
+    profile, known = _from_vars(name, task_vars or {}, template)
+    env, env_name = _from_env(name, environ)
+    if profile is None and env is None:
+        if name == DEFAULT_NAME:
+            return args, None  # no profile: the task alone, as before connectors existed
+        choices = sorted(set(known + ([env_name] if env_name else [])))
+        if choices:
+            raise ConnectorError("unknown connector %r: the known connectors are %s" % (
+                name, ", ".join(repr(c) for c in choices)))
+        raise ConnectorError("unknown connector %r: no connectors are defined. Define it in the variable %s, "
+                             "or set %s* environment variables (the default connector is %r)"
+                             % (name, VAR_NAME, ENV_PREFIX, DEFAULT_NAME))
+    connector = Connector(name, profile, env)
+    task = _task_options(args)
+    _check_credentials_stay(connector, task)
+    merged, used = _merge(args, task, connector.options())
+    return merged, connector.describe(used)
+
+
+def apply(args, task_vars, templar, environ):
+    """``resolve`` for a plugin: returns (args, connector description or None, error text or None)."""
+
+    def template(value, where):
+        try:
+            return templar.template(value)
+        except AnsibleError as exc:
+            raise ConnectorError("%s cannot be templated: %s" % (where, exc))
+
+    try:
+        return resolve(args, task_vars, template, environ) + (None,)
+    except ConnectorError as exc:
+        return args, None, str(exc)
