@@ -147,4 +147,3 @@ def run_flint_result(summary, job, timeout_ms=60000):
     """The whole run as Flint's output JSON: exit-code 0 when every host was fine, else 1."""
     result = flint_result(job, 0 if not summary.failed else EXIT_INPUT, summary.result_text(), timeout_ms)
     return {"meta": result["meta"], "output": result["output"]}
-

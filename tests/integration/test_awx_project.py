@@ -91,9 +91,9 @@ def test_credential_type_passes_awx_rules_and_feeds_the_connector(tmp_path):
                                                    or option in PENDING_OPTIONS), name
     (tmp_path / "env").mkdir()
     # Every field unset, then every field set: both render under StrictUndefined.
-    env, _ = render_injectors(ctype, {"target": "mail.example.com"}, str(tmp_path))
+    env = render_injectors(ctype, {"target": "mail.example.com"}, str(tmp_path))[0]
     assert env["FLINT_SMTP_CA_PATH"] == "" and env["FLINT_SMTP_PASSWORD"] == ""
-    env, _ = render_injectors(ctype, dict((i, "x") for i in ids), str(tmp_path))
+    env = render_injectors(ctype, dict((i, "x") for i in ids), str(tmp_path))[0]
     assert env["FLINT_SMTP_CA_PATH"] == str(tmp_path / "env" / "tmp-flint-cred-file")
 
 
@@ -159,8 +159,8 @@ def collection_tarball(tmp_path_factory):
     return tarball
 
 
-def test_awx_job_from_the_project_skeleton_with_the_credential(ansible, tmp_path, tag, starttls_server,
-                                                                collection_tarball):
+def test_awx_job_from_the_project_skeleton_with_the_credential(
+        ansible, tmp_path, tag, starttls_server, collection_tarball):
     runner = pytest.importorskip("ansible_runner")
     pdd = tmp_path / "pdd"
     shutil.copytree(os.path.join(EXTRAS, "project"), str(pdd / "project"))

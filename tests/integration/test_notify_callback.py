@@ -120,7 +120,7 @@ def test_per_failure_mails_each_failure(ansible, tag, starttls_server):
     run = _run(ansible, plays, {"to": "oncall@example.com", "per_failure": "true"}, env)
     assert run.rc == 2
     mails = _bodies(starttls_server, tag)
-    assert [s for s, _ in mails] == ["[ansible] FAILED: fail 1 on localhost"]
+    assert [mail[0] for mail in mails] == ["[ansible] FAILED: fail 1 on localhost"]
     assert "on purpose 1" in mails[0][1]
 
 

@@ -108,7 +108,7 @@ def test_profile_credentials_never_go_to_another_server(target):
 
 @pytest.mark.parametrize("target", ["MAIL.example.com", "mail.example.com:465"])
 def test_same_server_other_port_keeps_the_credentials(target):
-    args, _, error = run({"connector_name": "o", "target": target}, profiles(o=PROFILE))
+    args, _info, error = run({"connector_name": "o", "target": target}, profiles(o=PROFILE))
     assert error is None and args["password"] == SECRET and args["target"] == target
 
 
@@ -116,7 +116,7 @@ def test_profile_templates_are_rendered_but_untrusted_values_stay_data():
     task_vars = profiles(o={"target": "h", "username": trusted("{{ user }}"), "password": trusted("{{ vault_pw }}"),
                             "from": untrusted("{{ lookup('pipe', 'id') }}")})
     task_vars.update(user="alerts", vault_pw=SECRET)
-    args, _, error = run({"connector_name": "o"}, task_vars)
+    args, _info, error = run({"connector_name": "o"}, task_vars)
     assert error is None
     assert (args["username"], args["password"]) == ("alerts", SECRET)
     assert args["from"] == "{{ lookup('pipe', 'id') }}"
@@ -164,7 +164,7 @@ def test_environment_connector_can_be_renamed_and_is_not_templated():
 
 
 def test_variable_profile_wins_over_the_environment_key_by_key():
-    args, info, _ = run({}, profiles(smtp={"target": "inv.example.com", "from": "inv@example.com"}), ENV)
+    args, info, _error = run({}, profiles(smtp={"target": "inv.example.com", "from": "inv@example.com"}), ENV)
     assert args["target"] == "inv.example.com" and args["port"] == "465" and args["password"] == SECRET
     assert info["sources"] == ["flint_smtp_connectors", "environment"]
 
