@@ -61,8 +61,10 @@ options:
         the environment, the defaults. An empty value (V(\"\"), Flint's and AWX's \"not given\") does not
         hide a profile value. Credentials are taken from one source only: if the task gives any of them,
         none of the profile's are used."
-      - A profile's credentials are only sent to its own O(target). If the task names another server,
-        it fails before connecting.
+      - A profile's credentials are only sent to its own O(target). If the task, or a C(flint_smtp_connectors)
+        profile over the environment, names another server without credentials of its own, the task fails
+        before connecting. With credentials of its own, none of the lower layer's server settings (O(port),
+        O(security), O(ca_path) and so on) apply to the other server.
       - Profile values are templated (vault values and lookups work); values Ansible marks unsafe, such as
         AWX survey answers, stay data. A profile's secrets are hidden from results and output like O(password).
       - The default V(smtp) with no profile sends with the task's arguments alone. Any other name must

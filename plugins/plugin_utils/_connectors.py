@@ -37,6 +37,8 @@ _NOT_IN_PROFILE = ("connector_name", "job_id", "job_user")
 # paired with a profile's password.
 _CREDENTIALS = ("username", "password", "auth_method", "oauth2_token", "oauth2_token_url", "oauth2_client_id",
                 "oauth2_client_secret", "oauth2_refresh_token", "oauth2_scope")
+# How to reach and trust one server: a layer that names another server gets none of these from below.
+_SERVER = ("target", "port", "security", "validate_certs", "ca_path", "ehlo_name", "allow_plaintext_auth") + _CREDENTIALS
 
 
 class ConnectorError(Exception):
@@ -52,10 +54,18 @@ class Connector(object):
         self.env = env or {}
 
     def options(self):
-        """Profile options, with the environment below the variable's profile."""
-        merged = dict(self.env)
-        merged.update(self.profile)
-        return merged
+        """Profile options, with the environment below the variable's profile.
+
+        Credentials come from one layer only, and the environment's stay with its own server.
+        """
+        env = dict(self.env)
+        if any(key in self.profile for key in _CREDENTIALS):
+            env = dict((k, v) for k, v in env.items() if k not in _CREDENTIALS)
+        else:
+            _check_credentials_stay(self.name, env, self.profile, "the variable %s" % VAR_NAME)
+        env = _without_other_server(env, self.profile)
+        env.update(self.profile)
+        return env
 
     def describe(self, used):
         """For the task result: no values, only the names of the options taken and their sources."""
@@ -192,19 +202,29 @@ def _task_options(args):
     return dict((names.get(key, key), value) for key, value in args.items() if not _empty(value))
 
 
-def _check_credentials_stay(connector, task):
-    """Refuse to send a profile's secrets to a server that the task (or its Flint input) names."""
-    options = connector.options()
-    given = task.get("target")
-    if given is None or "target" not in options:
+def _check_credentials_stay(name, lower, upper, upper_label):
+    """Refuse to send the secrets of one layer to a server that a higher layer names.
+
+    ``lower`` holds credentials and a target (a profile, the environment); ``upper`` (the task, or
+    the variable's profile over the environment) names a server of its own without credentials.
+    """
+    given = upper.get("target")
+    if given is None or "target" not in lower:
         return
-    if not any(key in options for key in _CREDENTIALS) or any(key in task for key in _CREDENTIALS):
+    if not any(key in lower for key in _CREDENTIALS) or any(key in upper for key in _CREDENTIALS):
         return
-    if _host_of(given) != _host_of(options["target"]):
+    if _host_of(given) != _host_of(lower["target"]):
         raise ConnectorError(
-            "connector %r holds the credentials for %s, but the task sends to %s: refusing to send them to "
-            "another server. Leave target unset to use the connector's server, or give the credentials in the "
-            "task" % (connector.name, _host_of(options["target"]), _host_of(given)))
+            "connector %r holds the credentials for %s, but %s sends to %s: refusing to send them to "
+            "another server. Leave target unset to use the connector's server, or give the credentials "
+            "with the target" % (name, _host_of(lower["target"]), upper_label, _host_of(given)))
+
+
+def _without_other_server(lower, upper):
+    """``lower`` minus its server settings when ``upper`` names another server."""
+    if "target" in upper and "target" in lower and _host_of(upper["target"]) != _host_of(lower["target"]):
+        return dict((k, v) for k, v in lower.items() if k not in _SERVER)
+    return lower
 
 
 def _merge(args, task, options):
@@ -215,6 +235,7 @@ def _merge(args, task, options):
     names = _canonical_names()
     if any(key in task for key in _CREDENTIALS):
         options = dict((k, v) for k, v in options.items() if k not in _CREDENTIALS)
+    options = _without_other_server(options, task)
     merged = dict(args)
     used = []
     for key, value in options.items():
@@ -248,7 +269,7 @@ def resolve(args, task_vars, template, environ):
                              % (name, VAR_NAME, ENV_PREFIX, DEFAULT_NAME))
     connector = Connector(name, profile, env)
     task = _task_options(args)
-    _check_credentials_stay(connector, task)
+    _check_credentials_stay(name, connector.options(), task, "the task")
     merged, used = _merge(args, task, connector.options())
     return merged, connector.describe(used)
 

@@ -95,6 +95,13 @@ def test_empty_task_values_do_not_hide_the_profile():
     assert args["target"] == PROFILE["target"] and args["from"] == PROFILE["from"] and args["cc"] == ["x@e.com"]
 
 
+def test_task_naming_another_server_with_its_login_gets_no_server_setting_of_the_profile():
+    args = run({"connector_name": "o", "target": "other.example.com", "username": "u2", "password": "p2"},
+               profiles(o=dict(PROFILE, port=2525, ca_path="/etc/ca.pem")))[0]
+    assert "port" not in args and "ca_path" not in args and "security" not in args
+    assert args["from"] == PROFILE["from"] and args["password"] == "p2"
+
+
 def test_credentials_come_from_one_source():
     args = run({"connector_name": "o", "username": "someone-else"}, profiles(o=PROFILE))[0]
     assert args["username"] == "someone-else" and "password" not in args
@@ -164,9 +171,22 @@ def test_environment_connector_can_be_renamed_and_is_not_templated():
 
 
 def test_variable_profile_wins_over_the_environment_key_by_key():
-    args, info, _error = run({}, profiles(smtp={"target": "inv.example.com", "from": "inv@example.com"}), ENV)
-    assert args["target"] == "inv.example.com" and args["port"] == "465" and args["password"] == SECRET
-    assert info["sources"] == ["flint_smtp_connectors", "environment"]
+    args, info, error = run({}, profiles(smtp={"port": 2465, "from": "inv@example.com"}), ENV)
+    assert error is None and info["sources"] == ["flint_smtp_connectors", "environment"]
+    assert (args["target"], args["port"], args["from"], args["password"]) == (
+        "env.example.com", 2465, "inv@example.com", SECRET)
+
+
+def test_variable_profile_cannot_redirect_the_environment_credentials():
+    # An extra var (e.g. an AWX launch variable) must not send the credential's password elsewhere.
+    error = run({}, profiles(smtp={"target": "evil.example.net"}), ENV)[2]
+    assert error == ("connector 'smtp' holds the credentials for env.example.com, but the variable "
+                     "flint_smtp_connectors sends to evil.example.net: refusing to send them to another server. "
+                     "Leave target unset to use the connector's server, or give the credentials with the target")
+    args = run({}, profiles(smtp={"target": "other.example.com", "username": "u2", "password": "p2"}), ENV)[0]
+    # Another server with its own login: nothing of the environment's server applies (port, security).
+    assert (args["target"], args["username"], args["password"]) == ("other.example.com", "u2", "p2")
+    assert "port" not in args and "security" not in args
 
 
 def test_environment_errors_name_the_variables():
