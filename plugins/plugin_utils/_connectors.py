@@ -138,7 +138,9 @@ def _plain(value):
         return [_plain(v) for v in value]
     if value is None or isinstance(value, (bool, int, float)):
         return value
-    return str(value)
+    # str() of a vault value decrypts it; str.__str__ then makes a plain str of a str subclass
+    # (ansible-core < 2.19 keeps AnsibleUnsafeText through str(), slicing and encode/decode).
+    return str.__str__(str(value))
 
 
 def _from_vars(name, task_vars, template):
