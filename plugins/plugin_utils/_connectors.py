@@ -29,10 +29,12 @@ __all__ = ["ConnectorError", "Connector", "apply", "resolve", "VAR_NAME", "ENV_P
 VAR_NAME = "flint_smtp_connectors"
 ENV_PREFIX = "FLINT_SMTP_"
 ENV_NAME = ENV_PREFIX + "CONNECTOR_NAME"
+# FLINT_SMTP_* variables that configure something else than a connector option.
+_ENV_NOT_OPTIONS = (ENV_NAME, ENV_PREFIX + "ATTACHMENT_DIRS")
 DEFAULT_NAME = "smtp"
 
 # Options that say which job a result belongs to, or which connector to use: never a profile's.
-_NOT_IN_PROFILE = ("connector_name", "job_id", "job_user")
+_NOT_IN_PROFILE = ("connector_name", "job_id", "job_user", "flint_input")
 # Who we log in as. Taken from one source only (see _merge), so a task's user name is never
 # paired with a profile's password.
 _CREDENTIALS = ("username", "password", "auth_method", "oauth2_token", "oauth2_token_url", "oauth2_client_id",
@@ -178,7 +180,7 @@ def _from_env(name, environ):
     """FLINT_SMTP_<OPTION> values, if ``name`` is the environment's connector; never templated."""
     env_name = environ.get(ENV_NAME, "").strip() or DEFAULT_NAME
     values = dict((key[len(ENV_PREFIX):].lower(), value) for key, value in environ.items()
-                  if key.startswith(ENV_PREFIX) and key != ENV_NAME and not _empty(value))
+                  if key.startswith(ENV_PREFIX) and key not in _ENV_NOT_OPTIONS and not _empty(value))
     if name != env_name or not values:
         return None, env_name if values else None
     where = "connector %r (environment %s*)" % (name, ENV_PREFIX)

@@ -189,6 +189,12 @@ def test_variable_profile_cannot_redirect_the_environment_credentials():
     assert "port" not in args and "security" not in args
 
 
+def test_environment_variables_of_other_features_are_not_options():
+    env = dict(ENV, FLINT_SMTP_ATTACHMENT_DIRS="/srv/reports")
+    args, _info, error = run({}, environ=env)
+    assert error is None and "attachment_dirs" not in args
+
+
 def test_environment_errors_name_the_variables():
     error = run({}, environ=dict(ENV, FLINT_SMTP_PASWORD="x"))[2]
     assert error == "connector 'smtp' (environment FLINT_SMTP_*): unknown variable(s) FLINT_SMTP_PASWORD"
