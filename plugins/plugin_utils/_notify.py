@@ -27,6 +27,7 @@ from ansible_collections.flint.smtp.plugins.plugin_utils._task_args import (
 __all__ = ["Failure", "RunSummary", "job_info", "run_flint_result", "send_mail"]
 
 _MAX_MSG = 2000  # characters of one failure's message in the mail; the job log has the rest
+_MAX_FAILURES = 100  # failures listed in one mail; a run that breaks everywhere must not send megabytes
 _HIDDEN = "(output hidden: the task has no_log)"
 
 
@@ -96,8 +97,10 @@ class RunSummary(object):
                 "ok", "changed", "failures", "unreachable", "skipped", "rescued", "ignored"))))
         if self.failures:
             lines += ["", "Failures:"]
-            for failure in self.failures:
+            for failure in self.failures[:_MAX_FAILURES]:
                 lines += failure.lines()
+            if len(self.failures) > _MAX_FAILURES:
+                lines.append("... and %d more failure(s): see the job's output" % (len(self.failures) - _MAX_FAILURES))
         lines += ["", "Flint result:", json.dumps(flint, indent=2, sort_keys=True, default=str), ""]
         return "\n".join(lines)
 

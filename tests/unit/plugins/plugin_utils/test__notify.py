@@ -68,3 +68,10 @@ def test_send_mail_bad_configuration_is_a_result_not_an_exception():
     assert result["failed"] and result["rc"] == 1
     assert result["msg"] == "invalid options: unknown connector 'nope': no connectors are defined. Define it in " \
         "the variable flint_smtp_connectors, or set FLINT_SMTP_* environment variables (the default connector is 'smtp')"
+
+
+def test_a_run_failing_everywhere_lists_a_bounded_number_of_failures():
+    failures = [Failure("h%d" % i, "t", None, {"msg": "m" * 3000}) for i in range(500)]
+    summary = RunSummary(["p.yml"], failures, dict(("h%d" % i, {"failures": 1}) for i in range(500)))
+    body = summary.body(job_info({}, {}), run_flint_result(summary, job_info({}, {})))
+    assert "... and 400 more failure(s): see the job's output" in body and len(body) < 300000
