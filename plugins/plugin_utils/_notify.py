@@ -80,7 +80,8 @@ class RunSummary(object):
             return "success"
         bad = sorted(h for h, s in self.stats.items() if s.get("failures") or s.get("unreachable"))
         bad = bad or sorted(set(f.host for f in self.failures))
-        return "failed on %d host(s): %s" % (len(bad), ", ".join(bad))
+        more = " and %d more" % (len(bad) - 20) if len(bad) > 20 else ""
+        return "failed on %d host(s): %s%s" % (len(bad), ", ".join(bad[:20]), more)
 
     def subject(self, job):
         what = ", ".join(os.path.basename(p) for p in self.playbooks) or "ansible run"

@@ -75,3 +75,5 @@ def test_a_run_failing_everywhere_lists_a_bounded_number_of_failures():
     summary = RunSummary(["p.yml"], failures, dict(("h%d" % i, {"failures": 1}) for i in range(500)))
     body = summary.body(job_info({}, {}), run_flint_result(summary, job_info({}, {})))
     assert "... and 400 more failure(s): see the job's output" in body and len(body) < 300000
+    assert summary.result_text().startswith("failed on 500 host(s): h0, h1, h10,")
+    assert summary.result_text().endswith(" and 480 more")
