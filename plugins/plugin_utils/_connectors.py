@@ -83,17 +83,21 @@ class Connector(object):
         }
 
 
+_NAMES = {}
+
+
 def _canonical_names():
-    names = {}
-    for name, option in ARGUMENT_SPEC.items():
-        if name in _NOT_IN_PROFILE:
-            continue
-        names[name] = name
-        for alias in option.get("aliases", []):
-            names[alias] = name
-    for flint_key, our_key in FLINT_KEY_ALIASES.items():
-        names[flint_key] = our_key
-    return names
+    """Every name a profile may use (options, aliases, Flint spellings) to the spec's own name."""
+    if not _NAMES:
+        for name, option in ARGUMENT_SPEC.items():
+            if name in _NOT_IN_PROFILE:
+                continue
+            _NAMES[name] = name
+            for alias in option.get("aliases", []):
+                _NAMES[alias] = name
+        for flint_key, our_key in FLINT_KEY_ALIASES.items():
+            _NAMES[flint_key] = our_key
+    return _NAMES
 
 
 def _empty(value):
@@ -145,6 +149,18 @@ def _plain(value):
     return str.__str__(str(value))
 
 
+def _may_template(value):
+    """False for plain values without template markers: templating them is a costly no-op."""
+    if isinstance(value, dict):
+        return any(_may_template(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_may_template(v) for v in value)
+    if value is None or type(value) in (bool, int, float):
+        return False
+    # Vaulted values and anything unusual go to the templar; so does any string with a marker.
+    return not isinstance(value, str) or "{" in value
+
+
 def _from_vars(name, task_vars, template):
     """The profile ``name`` of ``flint_smtp_connectors``, templated; (None, known names) if absent."""
     raw = task_vars.get(VAR_NAME)
@@ -168,7 +184,8 @@ def _from_vars(name, task_vars, template):
         raise ConnectorError("%s must be a dict of options, not %s" % (where, type(profile).__name__))
     # Only the chosen profile is templated: a broken vault value in another one must not matter.
     profile = _canonicalize(profile, where)
-    profile = dict((key, template(value, "%s option %s" % (where, key))) for key, value in profile.items())
+    profile = dict((key, template(value, "%s option %s" % (where, key)) if _may_template(value) else value)
+                   for key, value in profile.items())
     profile = _canonicalize(_plain(profile), where)
     omit = task_vars.get("omit")
     profile = dict((key, value) for key, value in profile.items() if not (omit and value == omit))
