@@ -14,7 +14,7 @@ come from, highest precedence first:
 4. the module's defaults.
 
 A profile's credentials belong to its server: they are never sent to a server the task names
-instead (see ``_check_credentials_stay``).
+instead (the rules are in _connector_layers.py).
 """
 
 from __future__ import annotations
@@ -22,7 +22,17 @@ from __future__ import annotations
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.flint.smtp.plugins.module_utils._argspec import ARGUMENT_SPEC, FLINT_KEY_ALIASES
+from ansible_collections.flint.smtp.plugins.module_utils._argspec import ARGUMENT_SPEC
+from ansible_collections.flint.smtp.plugins.plugin_utils._connector_layers import (
+    CREDENTIALS,
+    ConnectorError,
+    canonical_names,
+    check_credentials_stay,
+    empty,
+    merge,
+    task_options,
+    without_other_server,
+)
 
 __all__ = ["ConnectorError", "Connector", "apply", "resolve", "VAR_NAME", "ENV_PREFIX", "DEFAULT_NAME"]
 
@@ -32,19 +42,6 @@ ENV_NAME = ENV_PREFIX + "CONNECTOR_NAME"
 # FLINT_SMTP_* variables that configure something else than a connector option.
 _ENV_NOT_OPTIONS = (ENV_NAME, ENV_PREFIX + "ATTACHMENT_DIRS")
 DEFAULT_NAME = "smtp"
-
-# Options that say which job a result belongs to, or which connector to use: never a profile's.
-_NOT_IN_PROFILE = ("connector_name", "job_id", "job_user", "flint_input")
-# Who we log in as. Taken from one source only (see _merge), so a task's user name is never
-# paired with a profile's password.
-_CREDENTIALS = ("username", "password", "auth_method", "oauth2_token", "oauth2_token_url", "oauth2_client_id",
-                "oauth2_client_secret", "oauth2_refresh_token", "oauth2_scope")
-# How to reach and trust one server: a layer that names another server gets none of these from below.
-_SERVER = ("target", "port", "security", "validate_certs", "ca_path", "ehlo_name", "allow_plaintext_auth") + _CREDENTIALS
-
-
-class ConnectorError(Exception):
-    """A connector cannot be used as configured: the task fails with exit-code 1, before connecting."""
 
 
 class Connector(object):
@@ -61,11 +58,11 @@ class Connector(object):
         Credentials come from one layer only, and the environment's stay with its own server.
         """
         env = dict(self.env)
-        if any(key in self.profile for key in _CREDENTIALS):
-            env = dict((k, v) for k, v in env.items() if k not in _CREDENTIALS)
+        if any(key in self.profile for key in CREDENTIALS):
+            env = dict((k, v) for k, v in env.items() if k not in CREDENTIALS)
         else:
-            _check_credentials_stay(self.name, env, self.profile, "the variable %s" % VAR_NAME)
-        env = _without_other_server(env, self.profile)
+            check_credentials_stay(self.name, env, self.profile, "the variable %s" % VAR_NAME)
+        env = without_other_server(env, self.profile)
         env.update(self.profile)
         return env
 
@@ -83,31 +80,9 @@ class Connector(object):
         }
 
 
-_NAMES = {}
-
-
-def _canonical_names():
-    """Every name a profile may use (options, aliases, Flint spellings) to the spec's own name."""
-    if not _NAMES:
-        for name, option in ARGUMENT_SPEC.items():
-            if name in _NOT_IN_PROFILE:
-                continue
-            _NAMES[name] = name
-            for alias in option.get("aliases", []):
-                _NAMES[alias] = name
-        for flint_key, our_key in FLINT_KEY_ALIASES.items():
-            _NAMES[flint_key] = our_key
-    return _NAMES
-
-
-def _empty(value):
-    # Flint and AWX both send "" for "not given" (an AWX credential injects "" for an unset field).
-    return value is None or (isinstance(value, str) and value.strip() == "")
-
-
 def _canonicalize(profile, where):
     """Profile keys to the spec's own names; unknown keys are an error naming the profile."""
-    names = _canonical_names()
+    names = canonical_names()
     unknown = sorted(str(key) for key in profile if key not in names)
     if unknown:
         raise ConnectorError("%s has unknown option(s) %s; a connector may set %s" % (
@@ -117,7 +92,7 @@ def _canonicalize(profile, where):
         name = names[key]
         if name in result:
             raise ConnectorError("%s sets %s twice (%s is an alias)" % (where, name, key))
-        if not _empty(value):
+        if not empty(value):
             result[name] = value
     return result
 
@@ -197,75 +172,17 @@ def _from_env(name, environ):
     """FLINT_SMTP_<OPTION> values, if ``name`` is the environment's connector; never templated."""
     env_name = environ.get(ENV_NAME, "").strip() or DEFAULT_NAME
     values = dict((key[len(ENV_PREFIX):].lower(), value) for key, value in environ.items()
-                  if key.startswith(ENV_PREFIX) and key not in _ENV_NOT_OPTIONS and not _empty(value))
+                  if key.startswith(ENV_PREFIX) and key not in _ENV_NOT_OPTIONS and not empty(value))
     if name != env_name or not values:
         return None, env_name if values else None
     where = "connector %r (environment %s*)" % (name, ENV_PREFIX)
-    names = _canonical_names()
+    names = canonical_names()
     unknown = sorted(ENV_PREFIX + key.upper() for key in values if key not in names)
     if unknown:
         raise ConnectorError("%s: unknown variable(s) %s" % (where, ", ".join(unknown)))
     profile = _canonicalize(values, where)
     _check_types(profile, where)
     return profile, env_name
-
-
-def _host_of(target):
-    target = str(target).strip()
-    if target.startswith("["):
-        return target[1:].split("]", 1)[0].lower()
-    return target.rsplit(":", 1)[0].lower() if target.count(":") == 1 else target.lower()
-
-
-def _task_options(args):
-    """The task's non-empty arguments under the spec's own names."""
-    names = _canonical_names()
-    return dict((names.get(key, key), value) for key, value in args.items() if not _empty(value))
-
-
-def _check_credentials_stay(name, lower, upper, upper_label):
-    """Refuse to send the secrets of one layer to a server that a higher layer names.
-
-    ``lower`` holds credentials and a target (a profile, the environment); ``upper`` (the task, or
-    the variable's profile over the environment) names a server of its own without credentials.
-    """
-    given = upper.get("target")
-    if given is None or "target" not in lower:
-        return
-    if not any(key in lower for key in _CREDENTIALS) or any(key in upper for key in _CREDENTIALS):
-        return
-    if _host_of(given) != _host_of(lower["target"]):
-        raise ConnectorError(
-            "connector %r holds the credentials for %s, but %s sends to %s: refusing to send them to "
-            "another server. Leave target unset to use the connector's server, or give the credentials "
-            "with the target" % (name, _host_of(lower["target"]), upper_label, _host_of(given)))
-
-
-def _without_other_server(lower, upper):
-    """``lower`` minus its server settings when ``upper`` names another server."""
-    if "target" in upper and "target" in lower and _host_of(upper["target"]) != _host_of(lower["target"]):
-        return dict((k, v) for k, v in lower.items() if k not in _SERVER)
-    return lower
-
-
-def _merge(args, task, options):
-    """Task arguments over the profile; returns (merged, names of the options taken from the profile).
-
-    Empty task values do not hide a profile value. Credentials come from one source only.
-    """
-    names = _canonical_names()
-    if any(key in task for key in _CREDENTIALS):
-        options = dict((k, v) for k, v in options.items() if k not in _CREDENTIALS)
-    options = _without_other_server(options, task)
-    merged = dict(args)
-    used = []
-    for key, value in options.items():
-        if key not in task:
-            for alias in [k for k, n in names.items() if n == key]:
-                merged.pop(alias, None)  # an empty "" from Flint for this option
-            merged[key] = value
-            used.append(key)
-    return merged, used
 
 
 def resolve(args, task_vars, template, environ):
@@ -275,7 +192,7 @@ def resolve(args, task_vars, template, environ):
     Raises ConnectorError, naming the connector, for an unknown name or a bad profile.
     """
     name = args.get("connector_name")
-    name = DEFAULT_NAME if _empty(name) else str(name).strip()
+    name = DEFAULT_NAME if empty(name) else str(name).strip()
     profile, known = _from_vars(name, task_vars or {}, template)
     env, env_name = _from_env(name, environ)
     if profile is None and env is None:
@@ -289,9 +206,9 @@ def resolve(args, task_vars, template, environ):
                              "or set %s* environment variables (the default connector is %r)"
                              % (name, VAR_NAME, ENV_PREFIX, DEFAULT_NAME))
     connector = Connector(name, profile, env)
-    task = _task_options(args)
-    _check_credentials_stay(name, connector.options(), task, "the task")
-    merged, used = _merge(args, task, connector.options())
+    task = task_options(args)
+    check_credentials_stay(name, connector.options(), task, "the task")
+    merged, used = merge(args, task, connector.options())
     return merged, connector.describe(used)
 
 
