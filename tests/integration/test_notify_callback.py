@@ -76,7 +76,8 @@ def test_failed_run_mails_one_summary_through_a_vaulted_inventory_connector(ansi
         "timeout": 20000}}, "notify_password": SMTP_PASSWORD}
     run = _run(ansible, [play(FAILING, hosts="web")], {"to": "oncall@example.com, lead@example.com",
                                                        "connector_name": "alerts"},
-               {}, inventory, group_vars, args=["-e", json.dumps({"awx_job_id": 77, "awx_user_name": "alice"})])
+               {}, inventory, group_vars,
+               args=["-vvvv", "-e", json.dumps({"awx_job_id": 77, "awx_user_name": "alice"})])
     assert run.rc == 2, run.describe()  # the callback never changes the run's result
     mails = _bodies(starttls_server, tag)
     assert len(mails) == 1, run.describe()
@@ -127,7 +128,7 @@ def test_per_failure_mails_each_failure(ansible, tag, starttls_server):
 def test_mail_that_cannot_be_sent_is_a_warning_not_a_secret(ansible, tag, starttls_server):
     env = _env_connector(starttls_server, tag, password=WRONG_PASSWORD)
     run = _run(ansible, [play([{"name": "boom", "ansible.builtin.fail": {"msg": "x"}}])],
-               {"to": "oncall@example.com"}, env)
+               {"to": "oncall@example.com"}, env, args=["-vvvv"])
     assert run.rc == 2
     assert "flint.smtp.notify: the notification was NOT sent: SMTP auth failed" in " ".join(run.output.split())
     assert _bodies(starttls_server, tag) == []
