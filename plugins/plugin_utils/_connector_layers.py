@@ -14,8 +14,10 @@ from ansible_collections.flint.smtp.plugins.module_utils._argspec import ARGUMEN
 __all__ = ["ConnectorError", "canonical_names", "empty", "host_of", "task_options", "check_credentials_stay",
            "without_other_server", "merge", "NOT_IN_PROFILE", "CREDENTIALS"]
 
-# Options that say which job a result belongs to, or which connector to use: never a profile's.
-NOT_IN_PROFILE = ("connector_name", "job_id", "job_user", "flint_input")
+# Never a profile's: which connector to use, the job's identity, how the task reads its input,
+# and what a message carries or writes (a connector says how to reach a server, and defaults).
+NOT_IN_PROFILE = ("connector_name", "job_id", "job_user", "flint_input", "attachments", "messages", "save_eml",
+                  "save_eml_dir")
 # Who we log in as. Taken from one source only (see merge), so a task's user name is never
 # paired with a profile's password.
 CREDENTIALS = ("username", "password", "auth_method", "oauth2_token", "oauth2_token_url", "oauth2_client_id",

@@ -23,6 +23,7 @@ from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.flint.smtp.plugins.module_utils._argspec import ARGUMENT_SPEC
+from ansible_collections.flint.smtp.plugins.module_utils._attachments import ATTACHMENT_DIRS_ENV
 from ansible_collections.flint.smtp.plugins.plugin_utils._connector_layers import (
     CREDENTIALS,
     ConnectorError,
@@ -40,7 +41,7 @@ VAR_NAME = "flint_smtp_connectors"
 ENV_PREFIX = "FLINT_SMTP_"
 ENV_NAME = ENV_PREFIX + "CONNECTOR_NAME"
 # FLINT_SMTP_* variables that configure something else than a connector option.
-_ENV_NOT_OPTIONS = (ENV_NAME, ENV_PREFIX + "ATTACHMENT_DIRS")
+_ENV_NOT_OPTIONS = (ENV_NAME, ATTACHMENT_DIRS_ENV)
 DEFAULT_NAME = "smtp"
 
 

@@ -12,17 +12,11 @@ from __future__ import annotations
 import json
 import os
 
-from ansible.module_utils.common.parameters import remove_values
-
 from ansible_collections.flint.smtp.plugins.module_utils._errors import EXIT_INPUT
 from ansible_collections.flint.smtp.plugins.module_utils._result import JobInfo, flint_result
 from ansible_collections.flint.smtp.plugins.module_utils._send import run
 from ansible_collections.flint.smtp.plugins.plugin_utils._connectors import apply as apply_connector
-from ansible_collections.flint.smtp.plugins.plugin_utils._task_args import (
-    normalize_flint_args,
-    secret_values,
-    validate,
-)
+from ansible_collections.flint.smtp.plugins.plugin_utils._task_args import normalize_flint_args, scrubber, validate
 
 __all__ = ["Failure", "RunSummary", "job_info", "run_flint_result", "send_mail"]
 
@@ -127,7 +121,7 @@ def send_mail(options, subject, body, task_vars, templar, environ, job=None, war
     connector = None
     if error is None:
         args, connector, error = apply_connector(args, task_vars, templar, environ)
-    secrets = secret_values(args)
+    secrets = scrubber(args)
     params = None
     if error is None:
         params, error = validate(args)
@@ -136,11 +130,11 @@ def send_mail(options, subject, body, task_vars, templar, environ, job=None, war
         result.update(failed=True, msg=result["meta"]["message"], phase="input")
     else:
         # The body may quote task output; never let the connector's own secret travel in it.
-        params = dict(params, body=remove_values(params["body"], secrets) if secrets else params["body"])
+        params = dict(params, body=secrets.text(params["body"]))
         result = run(params, warn=warn, job=job, send_from="controller")
     if connector is not None:
         result["connector"] = connector
-    return remove_values(result, secrets) if secrets else result
+    return secrets.scrub(result)
 
 
 def job_info(task_vars, environ):

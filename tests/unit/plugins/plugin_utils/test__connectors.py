@@ -69,7 +69,7 @@ def test_unknown_name_with_no_connectors_says_how_to_define_them():
 def test_unknown_profile_key_names_the_profile():
     error = run({"connector_name": "office"}, profiles(office=dict(PROFILE, passwrod="x")))[2]
     assert error.startswith("connector 'office' (flint_smtp_connectors) has unknown option(s) passwrod;")
-    for forbidden in ("job_id", "connector_name"):
+    for forbidden in ("job_id", "connector_name", "flint_input", "attachments", "messages", "save_eml", "save_eml_dir"):
         assert "unknown option(s) %s" % forbidden in run({"connector_name": "o"}, profiles(o={forbidden: "x"}))[2]
 
 
