@@ -53,7 +53,9 @@ options:
   connector_name:
     description:
       - Name of the Flint connector, a named profile of server settings (O(target), O(port), O(security),
-        O(username), O(password), O(from) and defaults for any other option except O(job_id) and O(job_user)).
+        O(username), O(password), O(from) and defaults for other options such as O(timeout) or O(cc)).
+        A profile cannot set O(attachments), O(messages), O(save_eml), O(save_eml_dir), O(flint_input),
+        O(job_id) or O(job_user).
       - Profiles come from the variable C(flint_smtp_connectors), a dict of profiles by name (inventory,
         group_vars, AWX), and for the default name V(smtp) from C(FLINT_SMTP_<OPTION>) environment variables
         on the controller, which the AWX credential type injects. C(FLINT_SMTP_CONNECTOR_NAME) renames that one.
