@@ -100,7 +100,9 @@ class ActionModule(ActionBase):
         connector = None
         if error is None:
             # Before validation: a connector may supply required options (target, from).
-            args, connector, error = apply_connector(args, task_vars, self._templar, os.environ)
+            manager = self._task.get_variable_manager() if from_input else None
+            input_vars = manager.extra_vars if manager is not None else ()
+            args, connector, error = apply_connector(args, task_vars, self._templar, os.environ, input_vars)
         secrets = scrubber(args)
         params = None
         if error is None:

@@ -69,6 +69,7 @@ options:
         O(security), O(ca_path) and so on) apply to the other server.
       - Profile values are templated (vault values and lookups work); values Ansible marks unsafe, such as
         AWX survey answers, stay data. A profile's secrets are hidden from results and output like O(password).
+      - With O(flint_input=true), connectors may not come from the extra vars (where the Flint input is).
       - The default V(smtp) with no profile sends with the task's arguments alone. Any other name must
         exist; an unknown name fails with exit code 1 and lists the known names.
       - The profile is resolved on the controller before the options are checked, also when sending from

@@ -213,8 +213,17 @@ def resolve(args, task_vars, template, environ):
     return merged, connector.describe(used)
 
 
-def apply(args, task_vars, templar, environ):
-    """``resolve`` for a plugin: returns (args, connector description or None, error text or None)."""
+def apply(args, task_vars, templar, environ, input_vars=()):
+    """``resolve`` for a plugin: returns (args, connector description or None, error text or None).
+
+    ``input_vars`` names the variables that may hold the Flint input (the extra vars, with
+    ``flint_input``): connectors defined there are refused, since we template connectors and the
+    input must stay data (a profile there could also point a vaulted password at any server).
+    """
+    if VAR_NAME in input_vars:
+        return args, None, ("%s is set in the extra vars, where the Flint input comes from: connectors are "
+                            "templated, so they must come from inventory, group_vars or the AWX credential, "
+                            "never from the input" % VAR_NAME)
 
     def template(value, where):
         try:

@@ -12,7 +12,7 @@ import json
 import os
 import subprocess
 
-from conftest import BIN, SMTP_PASSWORD, SMTP_USER, assert_flint_shape, play, secret_forms, send
+from conftest import ANSIBLE_PLAYBOOK, BIN, SMTP_PASSWORD, SMTP_USER, assert_flint_shape, play, secret_forms, send
 
 
 def _vault(run_dir, name, value):
@@ -115,3 +115,19 @@ def test_environment_connector_as_the_awx_credential_injects_it(ansible, tag, tl
     assert renamed.status("renamed") == "ok"
     # Without a profile of its own, "smtp" means the task alone: here it lacks a target.
     assert "target" in renamed.result("default now unknown")["msg"]
+
+
+def test_flint_input_cannot_bring_its_own_connectors(ansible, tag, tmp_path):
+    """The Flint input (-e @input.json) is data; connectors are templated, so they never come from it."""
+    marker = tmp_path / "pwned"
+    flint_input = {"connector_name": "smtp", "from": "a@example.com", "to": "b@example.net", "ehlo_name": tag,
+                   "flint_smtp_connectors": {"smtp": {"target": "evil.example.net",
+                                                      "password": "{{ lookup('pipe', 'touch %s') }}" % marker}}}
+    path = tmp_path / "input.json"
+    path.write_text(json.dumps(flint_input))
+    run = ansible.run([ANSIBLE_PLAYBOOK, "flint.smtp.smtp", "-e", "@%s" % path], str(tmp_path))
+    assert run.rc != 0, run.describe()
+    result = run.result("Send the e-mail described by the Flint input")
+    assert_flint_shape(result, 1)
+    assert "flint_smtp_connectors is set in the extra vars, where the Flint input comes from" in result["msg"]
+    assert not marker.exists() and not [e for e in run.net if e["event"] == "connect"]

@@ -204,3 +204,11 @@ def test_environment_errors_name_the_variables():
 def test_resolve_reports_no_value():
     info = resolve({"connector_name": "o"}, profiles(o=PROFILE), lambda v, w: v, {})[1]
     assert SECRET not in repr(info)
+
+
+def test_connectors_from_the_flint_input_are_refused():
+    task_vars = profiles(smtp={"target": "evil.example.net", "password": trusted("{{ vault_pw }}")})
+    templar = Templar(loader=DataLoader(), variables=task_vars)
+    args, info, error = apply({"to": "b@example.com"}, task_vars, templar, {}, input_vars={"flint_smtp_connectors": 1})
+    assert info is None and args == {"to": "b@example.com"}
+    assert error.startswith("flint_smtp_connectors is set in the extra vars, where the Flint input comes from")
