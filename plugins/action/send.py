@@ -27,6 +27,7 @@ from ansible_collections.flint.smtp.plugins.module_utils._attachments import (
 from ansible_collections.flint.smtp.plugins.module_utils._errors import EXIT_INPUT, InputError
 from ansible_collections.flint.smtp.plugins.module_utils._result import JobInfo, flint_result
 from ansible_collections.flint.smtp.plugins.module_utils._send import run
+from ansible_collections.flint.smtp.plugins.plugin_utils._connectors import apply as apply_connector
 from ansible_collections.flint.smtp.plugins.plugin_utils._task_args import (
     check_input_ca_path,
     flint_input_args,
@@ -96,6 +97,12 @@ class ActionModule(ActionBase):
                 error = check_input_ca_path(args.get("ca_path"))
         if error is None:
             args, error = normalize_flint_args(args)
+        connector = None
+        if error is None:
+            # Before validation: a connector may supply required options (target, from).
+            manager = self._task.get_variable_manager() if from_input else None
+            input_vars = manager.extra_vars if manager is not None else ()
+            args, connector, error = apply_connector(args, task_vars, self._templar, os.environ, input_vars)
         secrets = scrubber(args)
         params = None
         if error is None:
@@ -121,6 +128,8 @@ class ActionModule(ActionBase):
             result = self._send_here(params, job, args, confined)
         else:
             result = self._send_on_target(args, job, task_vars, params["timeout"])
+        if connector is not None:
+            result["connector"] = connector
         return secrets.scrub(result)
 
     def _where(self, send_from):

@@ -53,7 +53,28 @@ attributes:
 options:
   connector_name:
     description:
-      - Name of the Flint connector. Accepted and echoed in the result so that Flint inputs work unchanged.
+      - Name of the Flint connector, a named profile of server settings (O(target), O(port), O(security),
+        O(username), O(password), O(from) and defaults for other options such as O(timeout) or O(cc)).
+        A profile cannot set O(attachments), O(messages), O(save_eml), O(save_eml_dir), O(flint_input),
+        O(job_id) or O(job_user).
+      - Profiles come from the variable C(flint_smtp_connectors), a dict of profiles by name (inventory,
+        group_vars, AWX), and for the default name V(smtp) from C(FLINT_SMTP_<OPTION>) environment variables
+        on the controller, which the AWX credential type injects. C(FLINT_SMTP_CONNECTOR_NAME) renames that one.
+      - "Precedence, highest first: the task's arguments, the profile in C(flint_smtp_connectors),
+        the environment, the defaults. An empty value (V(\"\"), Flint's and AWX's \"not given\") does not
+        hide a profile value. Credentials are taken from one source only: if the task gives any of them,
+        none of the profile's are used."
+      - A profile's credentials are only sent to its own O(target). If the task, or a C(flint_smtp_connectors)
+        profile over the environment, names another server without credentials of its own, the task fails
+        before connecting. With credentials of its own, none of the lower layer's server settings (O(port),
+        O(security), O(ca_path) and so on) apply to the other server.
+      - Profile values are templated (vault values and lookups work); values Ansible marks unsafe, such as
+        AWX survey answers, stay data. A profile's secrets are hidden from results and output like O(password).
+      - With O(flint_input=true), connectors may not come from the extra vars (where the Flint input is).
+      - The default V(smtp) with no profile sends with the task's arguments alone. Any other name must
+        exist; an unknown name fails with exit code 1 and lists the known names.
+      - The profile is resolved on the controller before the options are checked, also when sending from
+        the managed host.
     type: str
     default: smtp
   from:
@@ -258,6 +279,21 @@ EXAMPLES = r"""
     - name: Show the Flint-shaped result
       ansible.builtin.debug:
         var: mail.meta
+
+# group_vars/all/smtp.yml (encrypt the password with ansible-vault):
+#   flint_smtp_connectors:
+#     office365:
+#       target: smtp.office365.com
+#       username: alerts@example.com
+#       password: "{{ vault_office365_password }}"
+#       from: "Alerts <alerts@example.com>"
+- name: Send through a named connector; the task gives only the message
+  flint.smtp.send:
+    connector_name: office365
+    to: oncall@example.com
+    subject: "Backup of {{ inventory_hostname }} finished"
+    body: All good.
+  delegate_to: localhost
 
 - name: Send from the managed host, attaching a log that lives there
   flint.smtp.send:
@@ -541,6 +577,29 @@ connector_name:
   returned: always
   type: str
   sample: smtp
+connector:
+  description:
+    - The connector profile that was used. It holds no values, only the names of the options
+      taken from the profile and where the profile came from.
+  returned: when a connector profile was used
+  type: dict
+  contains:
+    name:
+      description: The connector's name.
+      type: str
+      sample: office365
+    sources:
+      description: Where its options came from, V(flint_smtp_connectors) and/or V(environment).
+      type: list
+      elements: str
+      sample: [flint_smtp_connectors]
+    options:
+      description: The options taken from the profile (the task gave the others).
+      type: list
+      elements: str
+      sample: [from, password, target, username]
+  sample: {"name": "office365", "sources": ["environment"], "options": ["password", "target", "username"]}
+  version_added: 0.2.0
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -41,8 +41,10 @@ def normalize_flint_args(args):
 
     Returns (new args, error text or None). Both spellings at once is an error, not a guess.
     """
+    # None is "not given" for every key: a JSON null in Flint input, and what an AWX survey's empty
+    # answer becomes (AWX writes it as !unsafe '', which Ansible's YAML loader reads as null).
     args = dict((key, value) for key, value in args.items()
-                if not (key in _EMPTY_MEANS_ABSENT and value in ("", None)))
+                if not (value is None or (key in _EMPTY_MEANS_ABSENT and value == "")))
     for flint_key, our_key in FLINT_KEY_ALIASES.items():
         if flint_key in args:
             if our_key in args:

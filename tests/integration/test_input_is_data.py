@@ -70,7 +70,9 @@ def test_templates_in_the_input_reach_the_server_byte_exact(ansible, tag, tmp_pa
         "subject": "Dear {{customer " + tag, "body": body, "ehlo_name": tag,
         "connector_name": "{{ 'smtp' | upper }}",
     }
-    run = run_flint(ansible, flint_input)
+    # A connector of that literal name (from the controller's environment): the name is matched as data.
+    run = run_flint(ansible, flint_input, env={"FLINT_SMTP_CONNECTOR_NAME": "{{ 'smtp' | upper }}",
+                                               "FLINT_SMTP_TIMEOUT": "20000"})
     assert run.rc == 0, run.describe()
     assert not marker.exists(), "the input ran a command on the controller"
     sent = run.result(SEND_TASK)

@@ -204,3 +204,31 @@ def test_secret_in_a_failed_attempt_is_scrubbed(monkeypatch):
     result = action(dict(BASE, username="u", password=SECRET), check_mode=False).run(task_vars={})
     assert result["attempts"][0]["phase"] == "auth"
     assert SECRET not in json.dumps(result)
+
+
+def _with_templar(plugin, task_vars):
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.template import Templar
+    plugin._templar = Templar(loader=DataLoader(), variables=task_vars)
+    return plugin
+
+
+def test_connector_profile_fills_the_task_and_its_secret_is_scrubbed():
+    task_vars = {"flint_smtp_connectors": {"office": {"target": "mail.example.com", "username": "alerts",
+                                                      "password": SECRET, "from": "ops@example.com"}}}
+    plugin = _with_templar(action({"connector_name": "office", "to": "a@example.com", "subject": SECRET},
+                                  transport="ssh"), task_vars)
+    result = plugin.run(task_vars=task_vars)
+    assert result["connector"] == {"name": "office", "sources": ["flint_smtp_connectors"],
+                                   "options": ["from", "password", "target", "username"]}
+    sent = plugin._execute_module.call_args.kwargs["module_args"]
+    assert sent["password"] == SECRET and sent["target"] == "mail.example.com"
+    assert SECRET not in json.dumps(result)  # echoed in the subject: no_log covers the profile's value too
+
+
+def test_unknown_connector_is_an_input_failure_before_anything_runs():
+    plugin = _with_templar(action(dict(BASE, connector_name="nope")), {})
+    result = plugin.run(task_vars={"flint_smtp_connectors": {"office": {}}})
+    assert result["failed"] and result["rc"] == 1 and result["phase"] == "input"
+    assert result["msg"] == "Invalid options for flint.smtp.send: unknown connector 'nope': the known connectors are 'office'"
+    assert result["connector_name"] == "nope" and not plugin._execute_module.called

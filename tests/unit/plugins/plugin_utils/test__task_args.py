@@ -109,3 +109,11 @@ def test_ca_path_from_the_input_is_a_plain_file_or_directory(tmp_path):
     assert check_input_ca_path(str(bundle)) is None and check_input_ca_path(str(tmp_path)) is None
     assert "is not a regular file" in check_input_ca_path("/dev/zero")
     assert "cannot be read" in check_input_ca_path(str(tmp_path / "missing"))
+
+
+def test_null_means_not_given_for_every_key():
+    # JSON null in Flint input; an empty AWX survey answer (!unsafe '') also loads as None.
+    args, error = normalize_flint_args({"target": "h", "cc": None, "subject": None, "timeout": None, "body": ""})
+    assert args == {"target": "h", "body": ""} and error is None
+    params, error = validate(dict(args, **{"from": "f@x.org", "to": "a@x.org"}))
+    assert error is None and params["cc"] == [] and params["timeout"] == 60000
