@@ -332,13 +332,13 @@ EXAMPLES = r"""
 - name: Microsoft 365 with OAuth2, app-only (client-credentials grant); the token is fetched by the task
   flint.smtp.send:
     target: smtp.office365.com
-    username: alerts@contoso.example
+    username: alerts@example.com
     oauth2_token_url: "https://login.microsoftonline.com/{{ m365_tenant_id }}/oauth2/v2.0/token"
     oauth2_client_id: "{{ m365_client_id }}"
     oauth2_client_secret: "{{ vault_m365_client_secret }}"
     oauth2_scope: https://outlook.office365.com/.default
-    from: alerts@contoso.example
-    to: oncall@contoso.example
+    from: alerts@example.com
+    to: oncall@example.com
     subject: Disk almost full
   delegate_to: localhost
 
