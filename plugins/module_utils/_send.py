@@ -142,6 +142,8 @@ def run(params, check_mode=False, warn=None, job=None, send_from="target", sessi
         session = tries.last
         extra["session"] = dict(session.info(), reused=reused)
         extra.update(changed=True, accepted=accepted, refused=refused)
+        for warning in session.warnings:  # this send's (DSN not offered)
+            warn(warning)
         result = flint_result(job, 0, "success", timeout_ms)
         text = "sent %d bytes to %d recipient(s) via %s%s" % (message.size, len(accepted), session.where,
                                                               retrier.summary())
