@@ -219,6 +219,7 @@ class SmtpSession(Transactions):
     @staticmethod
     def _text(value):
         return _text(value)
+
     def _check_size(self, size):
         """EHLO's SIZE n (RFC 1870): a bigger message would be refused after all of it was sent."""
         limit = (self.smtp.esmtp_features.get("size") or "").strip()
