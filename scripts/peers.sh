@@ -9,7 +9,16 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ANSIBLE_PKG_VERSION="${FLINT_PEER_ANSIBLE_VERSION:-14.5.0}"   # pinned; bump deliberately
+# The pin (version and sha256) is tests/requirements/peers.txt; FLINT_PEER_ANSIBLE_VERSION tries
+# another version (not hash-checked).
+PEERS_REQ="$REPO_ROOT/tests/requirements/peers.txt"
+PINNED="$(sed -n 's/^ansible==\([^ ]*\).*/\1/p' "$PEERS_REQ")"
+ANSIBLE_PKG_VERSION="${FLINT_PEER_ANSIBLE_VERSION:-$PINNED}"
+if [[ "$ANSIBLE_PKG_VERSION" == "$PINNED" ]]; then
+    WANT=(--require-hashes -r "$PEERS_REQ")
+else
+    WANT=("ansible==$ANSIBLE_PKG_VERSION")
+fi
 DEST="$BUILD_DIR/peers/$ANSIBLE_PKG_VERSION"
 MARK="$DEST/ansible_collections/community/general/plugins/modules/mail.py"
 
@@ -19,7 +28,7 @@ if [[ ! -f "$MARK" ]]; then
     trap 'rm -rf "$dl"' EXIT
     log "peers: downloading ansible==$ANSIBLE_PKG_VERSION from PyPI for community.general (dev only)"
     "$py" -m pip download --quiet --no-deps --disable-pip-version-check --only-binary=:all: --python-version 3.13 \
-        -d "$dl" "ansible==$ANSIBLE_PKG_VERSION" \
+        -d "$dl" "${WANT[@]}" \
         2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
     rm -rf "$DEST.tmp"
     mkdir -p "$DEST.tmp"

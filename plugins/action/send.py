@@ -24,6 +24,7 @@ from ansible_collections.flint.smtp.plugins.module_utils._attachments import (
     open_confined,
     split_paths,
 )
+from ansible_collections.flint.smtp.plugins.module_utils._argspec import NOT_FROM_INPUT
 from ansible_collections.flint.smtp.plugins.module_utils._errors import EXIT_INPUT, InputError
 from ansible_collections.flint.smtp.plugins.module_utils._result import JobInfo, flint_result
 from ansible_collections.flint.smtp.plugins.module_utils._send import run
@@ -55,6 +56,9 @@ def _confined(value, roots):
 
 
 def _confined_item(item, index, roots):
+    if isinstance(item, dict) and item.get("inline_images") not in (None, "", []):
+        raise InputError("messages[%d]: inline_images cannot come from the Flint input (%s)"
+                         % (index, NOT_FROM_INPUT["inline_images"]))
     if not isinstance(item, dict) or item.get("attachments") in (None, "", []):
         return item  # the bulk core reports a bad item on its own
     try:
@@ -157,7 +161,11 @@ class ActionModule(ActionBase):
                 attachments = [self._controller_path(path) for path in split_paths(params["attachments"])]
         except InputError as exc:
             return self._input_failure(job, args, exc.message)
-        params = dict(params, attachments=attachments)
+        # inline_images never come from the Flint input (NOT_FROM_INPUT): found like copy's src.
+        images = [dict(item, path=self._controller_path(item["path"]))
+                  if isinstance(item, dict) and isinstance(item.get("path"), str) and item["path"] else item
+                  for item in params.get("inline_images") or []]
+        params = dict(params, attachments=attachments, inline_images=images)
         result = run(params, check_mode=bool(self._task.check_mode), warn=warnings.append, job=job,
                      send_from="controller", sessions=worker_sessions())
         if warnings:

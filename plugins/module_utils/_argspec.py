@@ -71,6 +71,24 @@ ARGUMENT_SPEC = {
     # Retries of transient failures, inside the one timeout budget (plugins/module_utils/_retry.py).
     "retries": {"type": "int", "default": 2},
     "retry_delay": {"type": "int", "default": 1000},
+    # The message (0.2.0): documented in plugins/doc_fragments/_message.py.
+    "body_text": {"type": "str"},
+    "derive_body_text": {"type": "bool", "default": True},
+    "inline_images": {"type": "list", "elements": "dict", "default": [], "options": {
+        "path": {"type": "path", "required": True},
+        "cid": {"type": "str", "required": True},
+        "content_type": {"type": "str"},
+    }},
+    "reply_to": {"type": "list", "elements": "str", "default": []},
+    "headers": {"type": "dict", "default": {}},
+    "headers_override": {"type": "bool", "default": False},
+    "in_reply_to": {"type": "str"},
+    "references": {"type": "list", "elements": "str", "default": []},
+    "priority": {"type": "str", "choices": ["high", "normal", "low"]},
+    "message_id_domain": {"type": "str"},
+    "dsn_notify": {"type": "list", "elements": "str", "default": [],
+                   "choices": ["NEVER", "SUCCESS", "FAILURE", "DELAY"]},
+    "dsn_return": {"type": "str", "choices": ["FULL", "HDRS"]},
     # Flint's meta.job-id and meta.username. The action plugin fills them from AWX's vars
     # and passes them to the module, so a target-side (even async) result names the
     # controller's job and user, not the managed host's login.
@@ -89,6 +107,8 @@ NOT_FROM_INPUT = {
     "job_id": "it is the job's identity",
     "job_user": "it is the job's identity",
     "flint_input": "it is how the task reads the input",
+    "inline_images": "it reads files on the controller; the input's files are attachments, confined to "
+                     "FLINT_SMTP_ATTACHMENT_DIRS",
 }
 
 # username without password is XOAUTH2's user: _auth.select_auth checks the pairs instead.

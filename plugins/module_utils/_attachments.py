@@ -36,6 +36,11 @@ class Attachment(object):
             ctype = "application/octet-stream"
         self.maintype, self.subtype = ctype.split("/", 1)
 
+    @property
+    def handle(self):
+        """The open file checked by open_confined(), or None (then the path is opened when read)."""
+        return self._handle
+
     def read(self):
         if self._handle is not None:
             # Not closed here: several messages of one task may attach the same checked file.

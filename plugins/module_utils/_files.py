@@ -14,7 +14,8 @@ __all__ = ["write_private"]
 
 
 def write_private(path, data, option="save_eml"):
-    """Write ``data`` to ``path``, owner-only (0600), never through a symlink.
+    """Write ``data`` (bytes, or an iterable of bytes chunks) to ``path``, owner-only (0600), never
+    through a symlink.
 
     A temporary file in the same directory is written, flushed to disk and renamed onto
     ``path``: a symlink at ``path`` is replaced (its target is untouched), an existing
@@ -33,7 +34,11 @@ def write_private(path, data, option="save_eml"):
     try:
         with os.fdopen(fd, "wb") as handle:
             os.fchmod(handle.fileno(), 0o600)  # mkstemp's mode already; do not depend on it
-            handle.write(data)
+            if isinstance(data, bytes):
+                handle.write(data)
+            else:  # an iterable of chunks: a streamed message is never whole in memory
+                for chunk in data:
+                    handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, path)

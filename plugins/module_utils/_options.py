@@ -109,7 +109,13 @@ class AuthOptions(_Group):
 class MessageOptions(_Group):
     FIELDS = (("sender", "from"), ("to", "to"), ("cc", "cc"), ("bcc", "bcc"), ("subject", "subject"),
               ("body", "body"), ("content_type", "content_type"), ("attachments", "attachments"),
-              ("max_attachment_size_mb", "max_attachment_size_mb"))
+              ("max_attachment_size_mb", "max_attachment_size_mb"),
+              # 0.2.0, the message (plugins/doc_fragments/_message.py)
+              ("body_text", "body_text"), ("derive_body_text", "derive_body_text"),
+              ("inline_images", "inline_images"), ("reply_to", "reply_to"), ("headers", "headers"),
+              ("headers_override", "headers_override"), ("in_reply_to", "in_reply_to"),
+              ("references", "references"), ("priority", "priority"), ("message_id_domain", "message_id_domain"),
+              ("dsn_notify", "dsn_notify"), ("dsn_return", "dsn_return"))
     __slots__ = tuple(attr for attr, _opt in FIELDS)
 
 

@@ -171,6 +171,8 @@ def _run(params, check_mode, warn, job, send_from, sessions, used):  # pylint: d
         session = tries.last
         extra["session"] = dict(session.info(), reused=reused)
         extra.update(changed=True, accepted=accepted, refused=refused)
+        for warning in session.warnings:  # this send's (DSN not offered)
+            warn(warning)
         result = flint_result(job, 0, "success", timeout_ms)
         text = "sent %d bytes to %d recipient(s) via %s%s" % (message.size, len(accepted), session.where,
                                                               retrier.summary())

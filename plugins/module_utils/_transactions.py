@@ -22,12 +22,13 @@ _TOO_MANY = 452
 
 
 class Transactions(object):
-    """Mixed into SmtpSession, whose _step, _fail, _reset, _data and _hint it uses."""
+    """Mixed into SmtpSession, whose _step, _fail, _reset, _data, _check_size, _hint and warnings it uses."""
 
     def _mail_options(self, message):
         smtp = self.smtp
         options = []
         if smtp.has_extn("size"):
+            self._check_size(message.size)
             options.append("SIZE=%d" % message.size)
         if message.smtputf8:
             if not smtp.has_extn("smtputf8"):
@@ -38,9 +39,20 @@ class Transactions(object):
                                  "part with this server.")
             options.append("SMTPUTF8")
         # The message is 7-bit unless SMTPUTF8 put UTF-8 addresses in its headers (see _message).
-        if not message.data.isascii() and smtp.has_extn("8bitmime"):
+        if not message.ascii and smtp.has_extn("8bitmime"):
             options.append("BODY=8BITMIME")
+        if message.dsn and smtp.has_extn("dsn"):
+            if message.dsn.get("ret"):
+                options.append("RET=%s" % message.dsn["ret"])
+        elif message.dsn:
+            self.warnings.append("%s does not offer DSN: sent without dsn_notify/dsn_return, so no delivery "
+                                 "status notifications were requested" % self.where)
         return options
+
+    def _rcpt_options(self, message):
+        """NOTIFY (RFC 3461) for every recipient, when the server offers DSN."""
+        notify = message.dsn.get("notify") if message.dsn and self.smtp.has_extn("dsn") else None
+        return ["NOTIFY=%s" % ",".join(notify)] if notify else []
 
     def _transaction(self, message, options, pending):
         """MAIL, then RCPT for ``pending`` until the server's limit: (accepted, refused, deferred)."""
@@ -51,7 +63,7 @@ class Transactions(object):
                              self._hint(code), code, self._text(text))
         accepted, refused = [], {}
         for index, rcpt in enumerate(pending):
-            code, text = self._step("rcpt", self.smtp.rcpt, rcpt)
+            code, text = self._step("rcpt", self.smtp.rcpt, rcpt, self._rcpt_options(message))
             if code in _ACCEPTED:
                 accepted.append(rcpt)
             elif code == _TOO_MANY and accepted:
@@ -79,6 +91,7 @@ class Transactions(object):
         a server that accepts a recipient there and refuses it moments later, after an earlier
         transaction went out; then the error says who already has the message (sent: true).
         """
+        self.warnings = []  # this send's: a cached session sends again
         options = self._mail_options(message)
         delivered = []
         try:
@@ -118,7 +131,7 @@ class Transactions(object):
         return delivered, refused
 
     def _batch_data(self, message, delivered):
-        self._data(message.data)
+        self._data(message.rendered)  # streamed again for each transaction
 
     def _refusal(self, message, refused, delivered):
         first = sorted(refused.items())[0]

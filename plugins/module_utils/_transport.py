@@ -16,7 +16,8 @@ import socket
 import ssl
 
 from ._domains import default_ehlo_name
-from ._errors import DeliveryError
+from ._errors import DeliveryError, InputError
+from ._stream import SourceError
 from ._transactions import Transactions
 
 __all__ = ["SmtpSession"]
@@ -45,6 +46,7 @@ class SmtpSession(Transactions):
         self.smtp = None
         self.tls_version = None
         self.authenticated = False
+        self.warnings = []
 
     @property
     def where(self):
@@ -185,20 +187,27 @@ class SmtpSession(Transactions):
             raise self._translate("auth", exc) or self._fail("auth", str(exc) or type(exc).__name__)
         self.authenticated = True
 
-    def _data(self, data):
+    def _data(self, rendered):
         """DATA, the content, the final dot. Split like smtplib.data() so that we know which side
         of the final dot a failure is on: before it, the server cannot have taken the message
         (sent false, worth a retry); after it with no reply, nobody knows (sent null, never retried).
+        The content is streamed (_stream.Rendered): files are read and encoded while written.
         """
         smtp = self.smtp
         code, text = self._step("data", smtp.docmd, "data")
         if code != 354:
             self._reset()
             raise self._fail("data", "the server refused the message", _hint_for_code(code), code, _text(text))
-        payload = smtplib._quote_periods(data)  # pylint: disable=protected-access
-        if payload[-2:] != b"\r\n":
-            payload += b"\r\n"
-        self._step("data", smtp.send, payload + b".\r\n")
+        try:
+            for chunk in rendered.wire_chunks():  # dot-stuffed, CRLF, ends with CRLF
+                self._step("data", smtp.send, chunk)
+        except SourceError as exc:
+            # Closing before the final dot makes the server drop what it got: nothing is delivered.
+            smtp.close()
+            self.smtp = None
+            raise InputError("attachment %s; the connection to %s was closed before the end of the message, "
+                             "so nothing was delivered" % (exc, self.where), phase="data")
+        self._step("data", smtp.send, b".\r\n")
         self._arm("data")
         try:
             code, text = smtp.getreply()
@@ -222,6 +231,14 @@ class SmtpSession(Transactions):
     @staticmethod
     def _text(value):
         return _text(value)
+
+    def _check_size(self, size):
+        """EHLO's SIZE n (RFC 1870): a bigger message would be refused after all of it was sent."""
+        limit = (self.smtp.esmtp_features.get("size") or "").strip()
+        if limit.isdigit() and 0 < int(limit) < size:
+            raise self._fail("mail", "the message is %d bytes, over the server's limit of %s bytes "
+                             "(EHLO SIZE); nothing was sent" % (size, limit),
+                             "Send smaller or fewer attachments, or a link to the files instead.")
 
     def _reset(self):
         try:

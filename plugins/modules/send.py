@@ -20,6 +20,13 @@ description:
   - It can send from the controller or from the managed host, see O(send_from). A same-name action plugin
     makes that choice. On the controller it sends in-process and no module is copied to a host.
   - Sending from the controller happens once per host in the play. Use C(run_once) for one mail.
+  - The message has the smallest correct MIME structure. A plain mail is one C(text/plain) part. HTML with its
+    text version is C(multipart/alternative), and inline images make the HTML part C(multipart/related).
+    C(multipart/mixed) is used only when there are attachments. RV(mime_structure) shows the tree.
+  - Attachments and inline images are read and base64-encoded in chunks while the message is written,
+    so memory does not grow with their size, on the controller and on the managed host alike. The exact size
+    is known before connecting. It is sent as C(SIZE=), and a server that announces a smaller limit is
+    refused before MAIL, with both numbers.
 author:
   - flint.smtp contributors (@flint-smtp)
 extends_documentation_fragment:
@@ -27,6 +34,7 @@ extends_documentation_fragment:
   - flint.smtp._bulk
   - flint.smtp._retry
   - flint.smtp._auth
+  - flint.smtp._message
 attributes:
   check_mode:
     support: full
@@ -119,10 +127,12 @@ options:
     default: ""
   body:
     description:
-      - Message text. See O(content_type).
+      - Message text, or HTML with O(content_type=text/html). See O(body_text) for the text version of HTML.
       - The message is always 7-bit clean, quoted-printable or base64 where the text is not plain ASCII,
         so it is valid on a server without 8BITMIME too. Its bytes, and so its size, are known before
         connecting.
+      - For a body from a file or a template, use C(lookup('ansible.builtin.template', 'mail.html.j2'))
+        (see EXAMPLES).
     type: str
     default: ""
   content_type:
@@ -144,6 +154,10 @@ options:
         resolved, inside a directory listed in the controller's environment variable C(FLINT_SMTP_ATTACHMENT_DIRS)
         (absolute directories separated by C(:)). It is unset by default, so the input can attach nothing.
         Exactly the file that was checked is read.
+      - Files are streamed, never held in memory whole. A file that changes size or becomes unreadable while it
+        is being sent makes the task fail, and the connection is closed before the end of the message, so
+        nothing is delivered.
+      - File names are sent as UTF-8 (RFC 2231) and keep every character.
     type: raw
     default: []
   max_attachment_size_mb:
@@ -178,6 +192,7 @@ options:
     description:
       - Write the exact message (the bytes a server would get) to this path as an C(.eml) file, readable only
         by its owner. Bcc recipients are not in it, because they are only in the envelope.
+      - Attachments are streamed into the file, as they are to the server.
       - Works in check mode and with O(deliver=false) for a preview.
       - The file is written under a temporary name in the same directory and renamed onto the path, so a symlink
         at the path is replaced, never followed, and the result is always mode C(0600), whatever was there before.
@@ -328,6 +343,37 @@ EXAMPLES = r"""
     timeout: 120000
   delegate_to: localhost
   register: alert
+- name: HTML report from a template, with its text version, an inline logo and a PDF
+  flint.smtp.send:
+    target: mail.example.com
+    from: "Reports <reports@example.com>"
+    to: team@example.com
+    reply_to: oncall@example.com
+    subject: "Weekly report {{ ansible_date_time.date | default('') }}"
+    content_type: text/html
+    # The template says <img src="cid:logo">; body_text is derived from the HTML unless given.
+    body: "{{ lookup('ansible.builtin.template', 'report.html.j2') }}"
+    inline_images:
+      - path: files/logo.png
+        cid: logo
+    attachments: [/srv/reports/weekly.pdf]
+    headers:
+      X-Report-Id: "{{ report_id }}"
+    priority: high
+    dsn_notify: [FAILURE, DELAY]
+    dsn_return: HDRS
+  delegate_to: localhost
+  run_once: true
+
+- name: Plain text body from a template, as an answer in an existing thread
+  flint.smtp.send:
+    target: mail.example.com
+    from: ops@example.com
+    to: oncall@example.com
+    subject: "Re: disk full on {{ inventory_hostname }}"
+    body: "{{ lookup('ansible.builtin.template', 'templates/incident.txt.j2') }}"
+    in_reply_to: "<incident-4711@example.com>"
+  delegate_to: localhost
 
 - name: Microsoft 365 with OAuth2, app-only (client-credentials grant); the token is fetched by the task
   flint.smtp.send:
@@ -522,7 +568,9 @@ refused:
   type: dict
   sample: {"nobody@example.com": {"code": 550, "text": "5.1.1 User unknown"}}
 size:
-  description: Size of the message in bytes, as sent.
+  description:
+    - Exact size of the message in bytes, as sent (CRLF line ends, without the dot-stuffing of the DATA
+      phase). This is the number sent as C(SIZE=), computed before connecting.
   returned: when the message could be built
   type: int
   sample: 2048
@@ -532,6 +580,19 @@ attachments:
   type: list
   elements: dict
   sample: [{"path": "/tmp/report.txt", "filename": "report.txt", "size": 120, "content_type": "text/plain"}]
+inline_images:
+  description: The inline images, with the cid the HTML refers to.
+  returned: when the message could be built
+  type: list
+  elements: dict
+  version_added: 0.2.0
+  sample: [{"path": "/tmp/logo.png", "filename": "logo.png", "size": 4120, "content_type": "image/png", "cid": "logo"}]
+mime_structure:
+  description: The MIME tree of the message, parts in order.
+  returned: when the message could be built
+  type: str
+  version_added: 0.2.0
+  sample: "multipart/mixed(multipart/alternative(text/plain, multipart/related(text/html, image/png)), application/pdf)"
 eml_path:
   description: Where the message was saved, see O(save_eml).
   returned: when O(save_eml) is set

@@ -160,8 +160,10 @@ def test_html_body(ansible, tag, plain_server, key):
     result = run.result("send")
     assert_flint_shape(result, 0, send_from="controller")
     _meta, msg = _received(server, result)
-    assert msg.get_content_type() == "text/html"
-    assert msg.get_content().strip() == html
+    # HTML goes with a text version derived from it (tests/integration/test_message.py has the rest).
+    assert msg.get_content_type() == "multipart/alternative"
+    assert msg.get_body(("html",)).get_content().strip() == html
+    assert msg.get_body(("plain",)).get_content() == "All green\n\n%s\n" % tag
 
 
 def test_loop_and_register(ansible, tag, plain_server):

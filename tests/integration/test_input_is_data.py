@@ -159,7 +159,10 @@ def test_flint_content_type_any_case(ansible, tag, plain_server, key, given, sub
     run = run_flint(ansible, flint_input)
     assert run.rc == 0, run.describe()
     msg = plain_server.message_by_id(run.result(SEND_TASK)["message_id"])[1]
-    assert msg.get_content_type() == "text/" + subtype
+    # HTML goes with its derived text version (multipart/alternative); plain text is one part.
+    expected = "multipart/alternative" if subtype == "html" else "text/plain"
+    assert msg.get_content_type() == expected
+    assert msg.get_body((subtype,)).get_content() == "<b>x</b>\n"
 
 
 def test_a_send_task_that_crashes_without_a_result_still_prints_flint_json(ansible):

@@ -98,6 +98,7 @@ class ServerConfig:
     smtputf8: bool = True
     eightbitmime: bool = True  # False: EHLO does not offer 8BITMIME (a 7-bit-only relay)
     max_rcpt: Optional[int] = None  # RCPT beyond this many in one transaction: 452 4.5.3
+    dsn: bool = False  # advertise DSN (RFC 3461) and accept RET/ENVID on MAIL, NOTIFY/ORCPT on RCPT
     max_message_size: int = 33554432  # aiosmtpd's default; 0 = no limit, no SIZE advertised
     reject_mail: Optional[str] = None
     reject_rcpt: Optional[str] = None
@@ -312,6 +313,8 @@ class _Recorder:
             responses = [r for r in responses if not r[4:].startswith("AUTH")]
         if not self.cfg.eightbitmime:
             responses = [r for r in responses if r[4:].upper() != "8BITMIME"]
+        if self.cfg.dsn:
+            responses = responses[:-1] + ["250-DSN"] + responses[-1:]
         return responses
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
@@ -572,6 +575,15 @@ class _TestSMTP(SMTP):
             await method(arg)
 
         return command
+
+    def _getparams(self, params):
+        # aiosmtpd refuses (555) every MAIL/RCPT parameter it does not know; with dsn the RFC 3461
+        # ones pass and reach the hooks in mail_options/rcpt_options, which the message JSON keeps.
+        result = super()._getparams(params)
+        if result is not None and self.rec.cfg.dsn:
+            for name in ("RET", "ENVID", "NOTIFY", "ORCPT"):
+                result.pop(name, None)
+        return result
 
     async def handle_exception(self, error):
         cause = error.__cause__ or error
@@ -889,6 +901,7 @@ def parse_args(argv: Optional[List[str]] = None) -> ServerConfig:
     a("--smtputf8", action=argparse.BooleanOptionalAction, default=d.smtputf8, help="advertise SMTPUTF8")
     a("--eightbitmime", action=argparse.BooleanOptionalAction, default=d.eightbitmime, help="advertise 8BITMIME")
     a("--max-rcpt", type=int, metavar="N", help="answer RCPT TO beyond N in one transaction with 452 4.5.3")
+    a("--dsn", action=argparse.BooleanOptionalAction, default=d.dsn, help="advertise DSN, accept its parameters")
     a("--max-message-size", type=int, default=d.max_message_size, help="bytes; 552 above it; 0 = no limit")
     a("--reject-mail", metavar="REGEX", help="MAIL FROM addresses matching (re.search) get 550 5.7.1")
     a("--reject-rcpt", metavar="REGEX", help="RCPT TO addresses matching get 550 5.1.1")

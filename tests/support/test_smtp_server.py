@@ -419,6 +419,22 @@ def test_8bitmime_can_be_hidden(smtp_server):
         assert c.has_extn("8bitmime")
 
 
+def test_dsn_only_when_asked(smtp_server):
+    srv = smtp_server("plain")
+    with connect(srv) as c:
+        c.ehlo()
+        assert not c.has_extn("dsn")
+        assert c.docmd("MAIL", "FROM:<a@example.org> RET=HDRS")[0] == 555
+    srv = smtp_server("plain", dsn=True)
+    with connect(srv) as c:
+        c.ehlo()
+        assert c.has_extn("dsn")
+        c.sendmail("a@example.org", ["b@example.org"], MSG, mail_options=["RET=HDRS", "ENVID=x1"],
+                   rcpt_options=["NOTIFY=FAILURE,DELAY", "ORCPT=rfc822;b@example.org"])
+    [m] = srv.messages()
+    assert "RET=HDRS" in m["mail_options"] and "NOTIFY=FAILURE,DELAY" in m["rcpt_options"]
+
+
 # --- storage -----------------------------------------------------------------------------------
 
 

@@ -78,9 +78,11 @@ class FakeSMTP(object):
         return self._answer("data_cmd", (354, b"go ahead"))
 
     def send(self, payload):
-        # The content and the final dot (the session splits smtplib's data() in three).
+        # The content (streamed: several calls) and the final dot; the session splits smtplib's
+        # data() in three. ``wire`` is everything sent after DATA.
         self.calls.append(("data", len(payload)))
         self.payload = payload
+        self.wire = getattr(self, "wire", b"") + payload
         return self._answer("data_send", None)
 
     def getreply(self):

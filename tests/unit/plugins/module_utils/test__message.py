@@ -54,8 +54,15 @@ def test_non_ascii_subject_and_body_survive():
     assert mail.get_content() == "Grüße\r\n"  # CRLF on the wire
 
 
-def test_html_body():
+def test_html_body_gets_a_derived_text_alternative():
     mail = parsed(prepare_message(params(content_type="text/html", body="<b>hi</b>")))
+    assert mail.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in mail.iter_parts()] == ["text/plain", "text/html"]
+    assert mail.get_body(("plain",)).get_content() == "hi\r\n"
+
+
+def test_html_body_alone_when_derivation_is_off():
+    mail = parsed(prepare_message(params(content_type="text/html", body="<b>hi</b>", derive_body_text=False)))
     assert mail.get_content_type() == "text/html"
 
 

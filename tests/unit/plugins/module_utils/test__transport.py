@@ -175,7 +175,7 @@ def test_content_is_dot_stuffed_and_ends_with_the_final_dot(fake_smtp):
     s = session("none")
     s.open()
     s.send(prepare_message({"from": "ops@example.com", "to": ["a@example.com"], "body": ".hidden\n..two"}))
-    payload = fake_smtp["instances"][0].payload
+    payload = fake_smtp["instances"][0].wire  # everything sent after DATA (streamed in chunks)
     assert b"\r\n..hidden\r\n...two" in payload and payload.endswith(b"\r\n.\r\n")
 
 

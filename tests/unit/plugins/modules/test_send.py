@@ -44,6 +44,12 @@ def test_documentation_equals_the_argument_spec():
         assert doc.get("default") == spec.get("default"), "%s: default differs" % name
         assert bool(doc.get("required")) == bool(spec.get("required")), "%s: required differs" % name
         assert doc.get("description"), "%s has no description" % name
+        for sub, subspec in (spec.get("options") or {}).items():
+            subdoc = (doc.get("suboptions") or {}).get(sub)
+            assert subdoc, "%s.%s is not documented" % (name, sub)
+            for key in ("type", "elements", "choices", "default"):
+                assert subdoc.get(key) == subspec.get(key), "%s.%s: %s differs" % (name, sub, key)
+            assert bool(subdoc.get("required")) == bool(subspec.get("required")), "%s.%s: required" % (name, sub)
 
 
 # Named like a secret, but not one: validate-modules needs an explicit no_log=False for these.
