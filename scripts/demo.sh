@@ -52,6 +52,8 @@ cat >"$DEMO/input.json" <<EOF
 EOF
 
 echo "==> SMTP server on 127.0.0.1:$PORT (STARTTLS, test CA $CA, AUTH required)"
+# The input may only attach files from the directories the job's owner allows (the migration guide).
+export FLINT_SMTP_ATTACHMENT_DIRS="$DEMO"
 echo "==> ansible-playbook flint.smtp.smtp -e @$DEMO/input.json"
 ansible-playbook flint.smtp.smtp -e "@$DEMO/input.json" | tee "$DEMO/playbook.log" | sed -n '/TASK \[Flint output JSON\]/,$p'
 
