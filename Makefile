@@ -27,7 +27,8 @@ help:
 bootstrap:
 	bash scripts/bootstrap.sh
 
-demo: bootstrap
+demo:
+	bash scripts/bootstrap.sh py311   # the demo needs one stack only
 	bash scripts/demo.sh
 
 test: bootstrap

@@ -171,6 +171,8 @@ once_steps() {
         run_step "galaxy-build-install-doc" "$stack" -- bash "$REPO_ROOT/scripts/build-smoke.sh"
         run_step "galaxy-importer" "$stack" -- bash "$REPO_ROOT/scripts/galaxy-importer.sh"
         run_step "ee-builder-create" "$stack" -- bash "$REPO_ROOT/scripts/ee-check.sh"
+        # the README's first command must keep working: it sends for real and checks the Flint exit-code
+        run_step "make-demo" "$stack" -- bash "$REPO_ROOT/scripts/demo.sh"
     fi
     if want_group bench; then
         local b found=0
