@@ -105,8 +105,9 @@ per_stack_steps() {
 
     if want_group integration; then
         if has_files "$REPO_ROOT/tests/integration" -path '*/targets' -prune -o -type f -name 'test_*.py'; then
+            # Two xdist workers (CI has 2 cores): each starts its own servers, sshd and Postfix.
             run_step "pytest-integration" "$stack" --rc5-skip -- \
-                env ANSIBLE_COLLECTIONS_PATH="$COLL_PATH" "${pytest_common[@]}" tests/integration
+                env ANSIBLE_COLLECTIONS_PATH="$COLL_PATH" "${pytest_common[@]}" -n "${PYTEST_WORKERS:-2}" tests/integration
         else
             skip_step "pytest-integration" "$stack" "no test_*.py under tests/integration"
         fi
