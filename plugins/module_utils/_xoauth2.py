@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import smtplib
 
 from ._errors import FlintSmtpError, InputError
 
@@ -99,7 +100,16 @@ class XOAuth2Auth(object):
         return ""
 
     def authenticate(self, smtp):
-        smtp.auth("XOAUTH2", self._respond, initial_response_ok=True)
+        """AUTH XOAUTH2 with the initial response, like smtplib.auth(), but written out: on Python 3.8
+        smtplib answers a challenge with an empty response by sending the text "b''" instead of an
+        empty line (email.base64mime returns bytes for empty input there)."""
+        initial = base64.b64encode(self._respond().encode("ascii")).decode("ascii")
+        code, resp = smtp.docmd("AUTH", "XOAUTH2 " + initial)
+        if code == 334:
+            self._respond(base64.b64decode(resp))
+            code, resp = smtp.docmd("")
+        if code not in (235, 503):
+            raise smtplib.SMTPAuthenticationError(code, resp)
 
     def refusal(self, code, text):
         what = "the server rejected the OAuth2 token for %s" % self.username

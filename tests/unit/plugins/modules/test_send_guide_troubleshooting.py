@@ -127,7 +127,7 @@ def _pattern(template):
 
 
 def test_the_extractor_finds_the_known_message_sources():
-    templates = {text for _, text in source_templates()}
+    templates = {text for _where, text in source_templates()}
     # a few from each phase: if the extractor breaks, these go missing and this fails
     for known in ("the server does not offer STARTTLS, and security is starttls",
                   "give oauth2_token or oauth2_token_url, not both",
@@ -154,7 +154,7 @@ def test_assigned_messages_are_still_in_the_source_and_in_the_guide():
 
 
 def test_allow_list_entries_still_exist():
-    templates = {text for _, text in source_templates()}
+    templates = {text for _where, text in source_templates()}
     assert ALLOWED <= templates, "stale ALLOWED entries: %s" % sorted(ALLOWED - templates)
 
 
