@@ -7,13 +7,15 @@
   loop      a playbook `loop` of single sends from the controller vs the same loop of
             community.general.mail and vs a `set_fact` loop (Ansible's own per-item floor).
   target    the same loop with send_from=target (the module runs as a module, here over a
-            local connection) vs community.general.mail (always a module).
+            local connection) vs community.general.mail (always a module); with --ssh also both
+            loops on the loopback sshd managed host (scripts/testhosts/sshd.sh), once with
+            pipelining not configured (Ansible's default) and once with it on for both.
 
 Every figure is a ratio against a baseline from this run on one loopback server
 (tests/support/smtp_server.py); absolute times on these machines mean little.
 community.general comes from scripts/peers.sh (dev only).
 
-Usage: python benchmarks/bulk.py [--smoke] [--messages N] [--loop N] [--repeat N]
+Usage: python benchmarks/bulk.py [--smoke] [--messages N] [--loop N] [--repeat N] [--ssh]
 """
 
 from __future__ import annotations
@@ -140,8 +142,9 @@ def main():
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--loop", type=int, default=40)
     parser.add_argument("--repeat", type=int, default=3, help="runs per measure; the median is kept")
-    parser.add_argument("--ssh", action="store_true",
-                        help="also the target loop on the loopback sshd managed host (root; scripts/testhosts/sshd.sh)")
+    parser.add_argument("--ssh", action="store_true", default=os.environ.get("FLINT_BENCH_SSH") == "1",
+                        help="also the target loop on the loopback sshd managed host (root; scripts/testhosts/sshd.sh;"
+                             " default on when FLINT_BENCH_SSH=1, as `make bench` sets it)")
     opts = parser.parse_args()
     count, loop, repeat = (50, 5, 1) if opts.smoke else (opts.messages, opts.loop, opts.repeat)
 
@@ -173,7 +176,9 @@ def main():
                 {"name": "c.g.mail loop", "community.general.mail": _mail_args(srv, to="r{{ item }}@example.net"),
                  "loop": list(range(loop))},
             ]
-            ssh = _ssh_host(work) if opts.ssh else None
+            if opts.ssh and os.geteuid() != 0:
+                print("target loop over sshd: skipped, the loopback sshd managed host needs root")
+            ssh = _ssh_host(work) if opts.ssh and os.geteuid() == 0 else None
             runs = {"smtplib": [], "core": [], "playbook": [], "ssh": [], "ssh pipelined": []}
             try:
                 for _round in range(repeat):
