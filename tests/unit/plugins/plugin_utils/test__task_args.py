@@ -3,7 +3,14 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.flint.smtp.plugins.module_utils._argspec import ARGUMENT_SPEC, NOT_FROM_INPUT, input_keys
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.flint.smtp.plugins.module_utils._argspec import (
+    ARGUMENT_SPEC,
+    NOT_FROM_INPUT,
+    input_keys,
+    module_kwargs,
+)
 from ansible_collections.flint.smtp.plugins.plugin_utils._task_args import (
     check_input_ca_path,
     flint_input_args,
@@ -56,8 +63,9 @@ def test_validate_reuses_one_validator_but_no_state_between_tasks():
     assert ARGUMENT_SPEC["cc"]["default"] == [] and ARGUMENT_SPEC["attachments"]["default"] == []
     _params, error = validate({"target": "h", "from": "f@x.org", "to": "a@x.org", "password": "p"})
     assert "username" in error
-    third, error = validate(dict(base, cc="c@x.org"))
-    assert error is None and third["cc"] == ["c@x.org"]
+    for args in (dict(base, cc="c@x.org"), dict(base, attachments="/a,/b", timeout="2000"), base):
+        fresh = ArgumentSpecValidator(**module_kwargs()).validate(dict(args)).validated_parameters
+        assert validate(args) == (fresh, None)
 
 
 def test_scrubber_is_kept_for_the_same_secrets_only():
