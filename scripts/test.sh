@@ -176,13 +176,15 @@ once_steps() {
     fi
     if want_group bench; then
         local b found=0
+        local -a bench_args=()
+        read -r -a bench_args <<<"${BENCH_ARGS---smoke}"   # BENCH_ARGS set (even empty) replaces --smoke
         for b in "$REPO_ROOT"/benchmarks/*.py; do
             [[ -f "$b" ]] || continue
             found=1
             run_step "bench:$(basename "$b" .py)" "$stack" -- \
                 env ANSIBLE_COLLECTIONS_PATH="$COLL_PATH" \
                 PYTHONPATH="$COLL_PATH${PYTHONPATH:+:$PYTHONPATH}" \
-                python "$b" ${BENCH_ARGS---smoke}
+                python "$b" "${bench_args[@]}"
         done
         [[ $found == 1 ]] || skip_step "benchmarks" "$stack" "no benchmarks/*.py"
     fi
