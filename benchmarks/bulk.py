@@ -156,7 +156,8 @@ def main():
     work = tempfile.mkdtemp(prefix="flint-bench-bulk-")
     figures = {}
     try:
-        with smtp_server.running_server("plain", store=os.path.join(work, "store"), isolation="process") as srv:
+        with smtp_server.running_server("plain", store=os.path.join(work, "store"), isolation="process",
+                                        max_seconds=4 * 3600) as srv:  # a full run on a loaded machine passes 10 min
             items = [{"to": "r%d@example.net" % i, "subject": "report %d" % i} for i in range(count)]
             tasks = [
                 {"name": "batch", "flint.smtp.send": _send_args(srv, messages=items, max_per_connection=0)},
