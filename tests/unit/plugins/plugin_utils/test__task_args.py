@@ -61,8 +61,9 @@ def test_validate_reuses_one_validator_but_no_state_between_tasks():
     second, error = validate(base)
     assert error is None and second["cc"] == [] and second["attachments"] == []
     assert ARGUMENT_SPEC["cc"]["default"] == [] and ARGUMENT_SPEC["attachments"]["default"] == []
-    _params, error = validate({"target": "h", "from": "f@x.org", "to": "a@x.org", "password": "p"})
-    assert "username" in error
+    _params, error = validate(dict(base, port="not a port"))
+    assert "port" in error
+    assert validate(base)[1] is None  # an error is the result's, never the validator's
     for args in (dict(base, cc="c@x.org"), dict(base, attachments="/a,/b", timeout="2000"), base):
         fresh = ArgumentSpecValidator(**module_kwargs()).validate(dict(args)).validated_parameters
         assert validate(args) == (fresh, None)
