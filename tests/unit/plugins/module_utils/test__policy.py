@@ -49,3 +49,23 @@ def test_the_policy_is_the_one_given_but_for_the_header_classes():
     for name in ("linesep", "cte_type", "max_line_length", "utf8", "raise_on_defect", "refold_source"):
         assert getattr(cached, name) == getattr(given, name)
     assert isinstance(_message._POLICY.header_factory, _HeaderClasses)
+
+
+def test_sessions_write_without_nagle_delay():
+    # The final dot is a small write of its own: with Nagle on, it waits for a delayed ACK per message.
+    import socket
+
+    from ansible_collections.flint.smtp.plugins.module_utils._transport import _no_delay
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    client = socket.create_connection(listener.getsockname())
+    try:
+        assert client.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
+        _no_delay(client)
+        assert client.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+        _no_delay(object())  # not a socket: no error, only slower
+    finally:
+        client.close()
+        listener.close()
