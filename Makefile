@@ -10,6 +10,7 @@
 #   make lint          ansible-lint + the docs steps below
 #   make docs          antsibull-docs lint, changelog check, docs site build (build/docsite)
 #   make build         galaxy build + install + ansible-doc smoke, galaxy-importer, ansible-builder create
+#   make bench         the full benchmarks (ratios vs baselines in the same run; README "Performance")
 #   make demo          scripts/demo.sh
 #   make clean         remove build output and caches (make distclean: the venvs too)
 #
@@ -56,7 +57,7 @@ build: bootstrap
 	bash scripts/test.sh build
 
 bench: bootstrap
-	bash scripts/test.sh bench
+	BENCH_ARGS="$${BENCH_ARGS-}" FLINT_BENCH_SSH="$${FLINT_BENCH_SSH-1}" bash scripts/test.sh bench
 
 clean:
 	@# Stop test Postfix instances first: their queue and Maildir live in build/ (or /tmp, see postfix.sh).

@@ -21,7 +21,7 @@
 #   build        galaxy build + install to a temp dir + ansible-doc smoke (once, newest stack)
 #                + galaxy-importer on the tarball, offline (scripts/galaxy-importer.sh)
 #                + ansible-builder create on execution-environment.yml (scripts/ee-check.sh)
-#   bench        python benchmarks/*.py --smoke                           (once, newest stack)
+#   bench        python benchmarks/*.py --smoke (BENCH_ARGS replaces --smoke) (once, newest stack)
 #
 # Run scripts/bootstrap.sh first (make does). Each step's output is streamed and also kept
 # in build/test-logs/. Prints a summary table and, as the very last line,
@@ -177,13 +177,15 @@ once_steps() {
     fi
     if want_group bench; then
         local b found=0
+        local -a bench_args=()
+        read -r -a bench_args <<<"${BENCH_ARGS---smoke}"   # BENCH_ARGS set (even empty) replaces --smoke
         for b in "$REPO_ROOT"/benchmarks/*.py; do
             [[ -f "$b" ]] || continue
             found=1
             run_step "bench:$(basename "$b" .py)" "$stack" -- \
                 env ANSIBLE_COLLECTIONS_PATH="$COLL_PATH" \
                 PYTHONPATH="$COLL_PATH${PYTHONPATH:+:$PYTHONPATH}" \
-                python "$b" --smoke
+                python "$b" "${bench_args[@]}"
         done
         [[ $found == 1 ]] || skip_step "benchmarks" "$stack" "no benchmarks/*.py"
     fi

@@ -29,6 +29,7 @@ from ansible_collections.flint.smtp.plugins.module_utils._errors import EXIT_INP
 from ansible_collections.flint.smtp.plugins.module_utils._result import JobInfo, flint_result
 from ansible_collections.flint.smtp.plugins.module_utils._send import run
 from ansible_collections.flint.smtp.plugins.plugin_utils._connectors import apply as apply_connector
+from ansible_collections.flint.smtp.plugins.plugin_utils._pipelining import pipelining_by_default
 from ansible_collections.flint.smtp.plugins.plugin_utils._task_args import (
     check_input_ca_path,
     flint_input_args,
@@ -180,6 +181,13 @@ class ActionModule(ActionBase):
             return self._find_needle("files", path)
         except AnsibleError:
             return path  # the core reports it as missing, with the path the user wrote
+
+    def _is_pipelining_enabled(self, module_style, wrap_async=False):
+        # One remote command per send instead of four where that is always safe (see _pipelining).
+        if super(ActionModule, self)._is_pipelining_enabled(module_style, wrap_async):
+            return True
+        return module_style == "new" and pipelining_by_default(
+            self._connection, self._play_context, wrap_async)
 
     def _send_on_target(self, args, job, task_vars, timeout_ms):
         # The job and the user are the controller's (or AWX's), not the managed host's login;

@@ -69,13 +69,15 @@ class Item(object):
 def prepare_items(params, now=None):
     """Validate and render every item; return Items (bad ones carry their InputError)."""
     items = []
-    validator = ArgumentSpecValidator(_item_spec())
+    spec = _item_spec()
+    allowed = set(spec) | _aliases()
+    validator = ArgumentSpecValidator(spec)
     for index, raw in enumerate(params.get("messages") or []):
         if not isinstance(raw, dict):
             items.append(Item(index, error=InputError("messages[%d]: each item must be a dict of message options, "
                                                       "not %s" % (index, type(raw).__name__))))
             continue
-        unknown = sorted(set(raw) - set(_item_spec()) - _aliases())
+        unknown = sorted(set(raw) - allowed)
         if unknown:
             items.append(Item(index, error=InputError(
                 "messages[%d]: %s cannot be set per message (allowed: %s)"

@@ -25,13 +25,14 @@ from ._files import write_private
 from ._headers import address_field, clean_text, unstructured
 from ._mime import build_body, check_inline_images, structure
 from ._options import MessageOptions
+from ._policy import with_cached_headers
 from ._stream import SourceError, render
 
 __all__ = ["PreparedMessage", "prepare_message"]
 
 _MAX_LINE = 998  # octets, without CRLF (RFC 5322 2.1.1)
 # SMTP line ends; cte_type 7bit makes set_content pick quoted-printable or base64 for non-ASCII.
-_POLICY = email.policy.SMTP.clone(cte_type="7bit")
+_POLICY = with_cached_headers(email.policy.SMTP.clone(cte_type="7bit"))
 
 
 class PreparedMessage(object):

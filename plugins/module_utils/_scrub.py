@@ -11,7 +11,6 @@ Do not use this from other collections.
 
 from __future__ import annotations
 
-import ast
 import base64
 import json
 import re
@@ -112,6 +111,8 @@ class Scrubber(object):
         return "".join(out)
 
     def _codec_error(self, match):
+        import ast  # only a codec error needs it: not every module run pays for the import
+
         quoted = match.group(2)
         try:
             piece = int(quoted, 16) if quoted.startswith("0x") else ast.literal_eval(quoted)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import traceback
 
 from ._auth import check_plaintext_auth, select_auth
-from ._bulk import Pace, prepare_items, preview_path, send_all, summarize
 from ._deadline import Deadline
 from ._errors import EXIT_INPUT, FlintSmtpError
 from ._message import prepare_message
@@ -22,7 +21,6 @@ from ._options import build_options, default
 from ._result import JobInfo, flint_result
 from ._retry import Retrier
 from ._scrub import Scrubber
-from ._sessions import session_key
 from ._tls import tls_context
 from ._transport import SmtpSession
 
@@ -64,7 +62,7 @@ def _send_once(opts, tries, auth, message, cache):
         return accepted, refused, False
     try:
         accepted, refused, _session_used, reused = cache.send(
-            session_key(opts.server, auth), tries.new, auth, tries.deadline, message, opts.delivery.on_refused)
+            cache.key(opts.server, auth), tries.new, auth, tries.deadline, message, opts.delivery.on_refused)
     finally:
         tries.last = cache.last or tries.last  # the result describes the session that failed or carried it
     return accepted, refused, reused
@@ -202,6 +200,9 @@ def _run(params, check_mode, warn, job, send_from, sessions, used):  # pylint: d
 
 def _run_bulk(opts, params, check_mode, job, extra, used):
     """``messages``: every item checked and rendered first, then one session carries them all."""
+    # Imported here: a single send (every item of a loop on the managed host) never compiles it.
+    from ._bulk import Pace, prepare_items, preview_path, send_all, summarize
+
     items = prepare_items(params)
     auth = select_auth(opts.auth)
     used.extend([auth] if auth is not None else [])

@@ -42,6 +42,12 @@ class SessionCache(object):
         self._last_used = 0.0
         self.last = None  # the session the latest send used (also when it failed): for the result
 
+    @staticmethod
+    def key(server, auth):
+        """session_key(); a method so that the send core (also shipped to managed hosts, which
+        never keep sessions) needs no import of this file."""
+        return session_key(server, auth)
+
     def _fresh(self, key, make_session, auth, deadline):
         self.close()
         session = self.last = make_session(deadline)

@@ -153,6 +153,7 @@ class SmtpSession(Transactions):
         if not self.ehlo_name:
             sock = getattr(self.smtp, "sock", None)
             self.smtp.local_hostname = default_ehlo_name(sock.getsockname() if sock is not None else None)
+        _no_delay(self.smtp.sock)
         self._step("ehlo", self.smtp.ehlo_or_helo_if_needed)
         if self.security == "starttls":
             if not self.smtp.has_extn("starttls"):
@@ -271,3 +272,13 @@ def _hint_for_code(code):
     if 500 <= code < 600:
         return "This is a permanent refusal: check the addresses and the server's relay policy."
     return ""
+
+
+def _no_delay(sock):
+    """The message goes out in chunks and the final dot in a write of its own: without
+    TCP_NODELAY, Nagle holds that small write until the server ACKs the previous one, which
+    servers delay (about 40 ms per message, measured). The bytes on the wire do not change."""
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except (OSError, AttributeError):
+        pass  # not TCP (a test double, an exotic transport): only slower

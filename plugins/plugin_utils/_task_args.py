@@ -56,13 +56,30 @@ def normalize_flint_args(args):
     return args, None
 
 
+# One validator per process: building one deep-copies the whole spec (about a millisecond
+# per loop item); validate() keeps its state in the result it returns, never in the validator.
+_VALIDATOR = []
+
+
+def _validator():
+    if not _VALIDATOR:
+        _VALIDATOR.append(ArgumentSpecValidator(**module_kwargs()))
+    return _VALIDATOR[0]
+
+
 def validate(args):
     """Validate like AnsibleModule would. Returns (params, error text or None)."""
-    kwargs = module_kwargs()
-    result = ArgumentSpecValidator(**kwargs).validate(dict(args))
+    validator = _validator()
+    result = validator.validate(dict(args))
+    params = result.validated_parameters
+    for name, value in params.items():
+        # A default list is the validator's own object: give each task its own, so that
+        # nothing done with one item's params can leak into the next item's.
+        if isinstance(value, (list, dict)) and value is validator.argument_spec.get(name, {}).get("default"):
+            params[name] = type(value)(value)
     if result.error_messages:
-        return result.validated_parameters, "; ".join(result.error_messages)
-    return result.validated_parameters, None
+        return params, "; ".join(result.error_messages)
+    return params, None
 
 
 def plain_data(value, where="value"):
@@ -148,10 +165,20 @@ def secret_values(args):
     return values
 
 
+# The Scrubber of the latest secret set: every item of a loop has the same secrets, and
+# building one (every window of every spelling of each secret) costs more than using it.
+_SCRUBBER = {}
+
+
 def scrubber(args):
     """A Scrubber for every no_log value in ``args`` (and the user names AUTH PLAIN pairs them with)."""
-    names = [args.get(key) for key in ("username", "user_name") if isinstance(args.get(key), str)]
-    return Scrubber(secret_values(args), names)
+    names = tuple(args.get(key) for key in ("username", "user_name") if isinstance(args.get(key), str))
+    key = (frozenset(secret_values(args)), names)
+    cached = _SCRUBBER.get(key)
+    if cached is None:
+        _SCRUBBER.clear()  # one set only: no secret outlives the task that brought it
+        cached = _SCRUBBER[key] = Scrubber(key[0], names)
+    return cached
 
 
 def scrub(result, secrets, usernames=()):

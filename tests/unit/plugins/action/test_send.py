@@ -232,3 +232,20 @@ def test_unknown_connector_is_an_input_failure_before_anything_runs():
     assert result["failed"] and result["rc"] == 1 and result["phase"] == "input"
     assert result["msg"] == "Invalid options for flint.smtp.send: unknown connector 'nope': the known connectors are 'office'"
     assert result["connector_name"] == "nope" and not plugin._execute_module.called
+
+
+def test_target_path_pipelines_new_style_modules_unless_the_user_says_otherwise(monkeypatch):
+    import io
+
+    from ansible.playbook.play_context import PlayContext
+    from ansible.plugins.loader import connection_loader
+
+    monkeypatch.delenv("ANSIBLE_PIPELINING", raising=False)
+    for var_options, expected in (({}, True), ({"ansible_pipelining": False}, False)):
+        play_context = PlayContext()
+        conn = connection_loader.get("local", play_context, io.StringIO())
+        conn.set_options(var_options=var_options)
+        plugin = ActionModule(MagicMock(Task), conn, play_context, loader=None, templar=None, shared_loader_obj=None)
+        assert plugin._is_pipelining_enabled("new") is expected
+        assert plugin._is_pipelining_enabled("new", wrap_async=True) is False
+        assert plugin._is_pipelining_enabled("old") is False

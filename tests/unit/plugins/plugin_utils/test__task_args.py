@@ -3,13 +3,21 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.flint.smtp.plugins.module_utils._argspec import ARGUMENT_SPEC, NOT_FROM_INPUT, input_keys
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.flint.smtp.plugins.module_utils._argspec import (
+    ARGUMENT_SPEC,
+    NOT_FROM_INPUT,
+    input_keys,
+    module_kwargs,
+)
 from ansible_collections.flint.smtp.plugins.plugin_utils._task_args import (
     check_input_ca_path,
     flint_input_args,
     normalize_flint_args,
     plain_data,
     scrub,
+    scrubber,
     secret_values,
     validate,
 )
@@ -42,6 +50,32 @@ def test_oauth2_secrets_are_scrubbed():
     secrets = secret_values({"oauth2_token": "tok", "oauth2_client_secret": "cs", "oauth2_refresh_token": "rt",
                              "oauth2_client_id": "id", "oauth2_token_url": "https://t.example/token"})
     assert secrets == {"tok", "cs", "rt"}
+
+
+def test_validate_reuses_one_validator_but_no_state_between_tasks():
+    base = {"target": "h", "from": "f@x.org", "to": "a@x.org"}
+    first, error = validate(base)
+    assert error is None and first["cc"] == [] and first["attachments"] == []
+    first["cc"].append("leak@x.org")
+    first["attachments"].append("/etc/passwd")
+    second, error = validate(base)
+    assert error is None and second["cc"] == [] and second["attachments"] == []
+    assert ARGUMENT_SPEC["cc"]["default"] == [] and ARGUMENT_SPEC["attachments"]["default"] == []
+    _params, error = validate(dict(base, port="not a port"))
+    assert "port" in error
+    assert validate(base)[1] is None  # an error is the result's, never the validator's
+    for args in (dict(base, cc="c@x.org"), dict(base, attachments="/a,/b", timeout="2000"), base):
+        fresh = ArgumentSpecValidator(**module_kwargs()).validate(dict(args)).validated_parameters
+        assert validate(args) == (fresh, None)
+
+
+def test_scrubber_is_kept_for_the_same_secrets_only():
+    one = scrubber({"password": "first-secret", "username": "u"})
+    assert scrubber({"password": "first-secret", "username": "u", "to": "x"}) is one
+    other = scrubber({"password": "QWERTYUIOP", "username": "u"})
+    assert other is not one and scrubber({"password": "first-secret", "username": "v"}) is not one
+    assert other.text("QWERTYUIOP and first-secret") == "******** and first-secret"
+    assert not scrubber({"to": "x"})
 
 
 def test_secret_values_and_scrub():
