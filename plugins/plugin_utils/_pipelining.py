@@ -21,8 +21,14 @@ only when nothing can stand in the way:
 from __future__ import annotations
 
 from ansible import constants as C
+from ansible.release import __version__ as _CORE_VERSION
 
 __all__ = ["pipelining_by_default"]
+
+# Before 2.19 a connection option set through a variable (ansible_pipelining: false) can still
+# report the origin "default", so an explicit false could not be told from "not set": there we
+# never pipeline on our own.
+_ORIGINS_RELIABLE = tuple(int(part) for part in _CORE_VERSION.split(".")[:2]) >= (2, 19)
 
 
 def _configured(connection):
@@ -38,7 +44,8 @@ def _configured(connection):
 
 def pipelining_by_default(connection, play_context, wrap_async=False):
     """Whether the module may run pipelined although the connection's setting says no."""
-    if wrap_async or C.DEFAULT_KEEP_REMOTE_FILES or not getattr(connection, "has_pipelining", False):
+    if not _ORIGINS_RELIABLE or wrap_async or C.DEFAULT_KEEP_REMOTE_FILES \
+            or not getattr(connection, "has_pipelining", False):
         return False
     if getattr(play_context, "become", False) or getattr(connection, "become", None) is not None:
         return False  # sudo's requiretty: with become, the user's pipelining setting decides

@@ -241,7 +241,9 @@ def test_target_path_pipelines_new_style_modules_unless_the_user_says_otherwise(
     from ansible.plugins.loader import connection_loader
 
     monkeypatch.delenv("ANSIBLE_PIPELINING", raising=False)
-    for var_options, expected in (({}, True), ({"ansible_pipelining": False}, False)):
+    from ansible_collections.flint.smtp.plugins.plugin_utils._pipelining import _ORIGINS_RELIABLE
+
+    for var_options, expected in (({}, _ORIGINS_RELIABLE), ({"ansible_pipelining": False}, False)):
         play_context = PlayContext()
         conn = connection_loader.get("local", play_context, io.StringIO())
         conn.set_options(var_options=var_options)
