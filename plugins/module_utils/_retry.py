@@ -31,8 +31,9 @@ MAX_WAIT_S = 30.0
 
 def retryable(error):
     """True when sending again cannot deliver twice and may work."""
-    return (isinstance(error, FlintSmtpError) and error.exit_code == EXIT_SMTP and error.transient
-            and error.sent is False)
+    if not isinstance(error, FlintSmtpError) or error.exit_code != EXIT_SMTP:
+        return False
+    return bool(error.transient) and error.sent is False
 
 
 class Backoff(object):

@@ -30,8 +30,9 @@ def bad_char(char):
     with each Python release, so the answer never depends on the interpreter.
     """
     code = ord(char)
-    return (code < 0x20 or 0x7F <= code <= 0x9F or code in (0x2028, 0x2029)
-            or 0xD800 <= code <= 0xDFFF)
+    if code < 0x20 or 0x7F <= code <= 0x9F:
+        return True
+    return code in (0x2028, 0x2029) or 0xD800 <= code <= 0xDFFF
 
 
 def _atext(char):
