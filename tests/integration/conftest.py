@@ -141,6 +141,9 @@ class Ansible(object):
     def env(self, run_dir, extra=None):
         env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_") and k != "FLINT_CAPTURE_FILE"}
         env.update({
+            # Ansible expands the async dir's "~" as the login's home when it polls, but the async
+            # wrapper expands it with $HOME: a $HOME elsewhere (a CI runner's) loses every async job.
+            "HOME": pwd.getpwuid(os.getuid()).pw_dir,
             "PATH": BIN + os.pathsep + env.get("PATH", "/usr/bin:/bin"),
             "PYTHONPATH": os.path.join(FILES, "netguard") + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""),
             "ANSIBLE_HOME": self.home,
