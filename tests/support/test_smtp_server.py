@@ -610,12 +610,15 @@ def test_reply_at_without_count_answers_every_time(smtp_server):
     assert srv.messages() == []
 
 
-@pytest.mark.parametrize("size, cause", [(200, ConnectionError), (4 * 1024 * 1024, ConnectionError)])
+# A small body can sit whole in the kernel's buffers before the drop, so the client may only see
+# the missing reply (no ConnectionError behind it); a 4 MiB body cannot: its write must fail.
+@pytest.mark.parametrize("size, cause", [(200, None), (4 * 1024 * 1024, ConnectionError)])
 def test_drop_at_body_breaks_the_data_transfer(smtp_server, size, cause):
     srv = smtp_server("plain", drop_at="body")
     with pytest.raises(smtplib.SMTPServerDisconnected) as exc:
         send_simple(srv, msg=MSG + b"x" * size + b"\r\n")
-    assert isinstance(exc.value.__context__, cause), repr(exc.value.__context__)
+    if cause is not None:
+        assert isinstance(exc.value.__context__, cause), repr(exc.value.__context__)
     assert srv.messages() == []
     [s] = srv.wait_sessions_closed()
     assert s["verbs"][-1] == "DATA" and s["replies"][-1].startswith("354")
