@@ -32,21 +32,8 @@ import tempfile
 import time
 from email.message import EmailMessage
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
+from _common import ROOT, collections_path, peer_collections
 BODY = ("All systems nominal. " * 100)[:2000]
-
-
-def _collections_path():
-    base = os.path.join(ROOT, "build", "collections")
-    link = os.path.join(base, "ansible_collections", "flint", "smtp")
-    if not os.path.exists(link):
-        os.makedirs(os.path.dirname(link), exist_ok=True)
-        os.symlink(ROOT, link)
-    sys.path.insert(0, base)
-    peers = subprocess.run(["bash", os.path.join(ROOT, "scripts", "peers.sh")], check=True,
-                           stdout=subprocess.PIPE, text=True).stdout.strip()
-    return base + os.pathsep + peers
 
 
 def bench_smtplib(srv, count):
@@ -150,7 +137,7 @@ def main():
 
     import smtp_server  # tests/support
 
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=_collections_path(), ANSIBLE_LOCALHOST_WARNING="false",
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_path() + os.pathsep + peer_collections(), ANSIBLE_LOCALHOST_WARNING="false",
                ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
                ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_NOCOLOR="1")
     work = tempfile.mkdtemp(prefix="flint-bench-bulk-")

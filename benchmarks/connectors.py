@@ -15,20 +15,9 @@ Needs the collection on ANSIBLE_COLLECTIONS_PATH (or run from the repo: build/co
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import timeit
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def _collections_path():
-    base = os.path.join(ROOT, "build", "collections")
-    link = os.path.join(base, "ansible_collections", "flint", "smtp")
-    if not os.path.exists(link):
-        os.makedirs(os.path.dirname(link), exist_ok=True)
-        os.symlink(ROOT, link)
-    sys.path.insert(0, base)
+from _common import collections_path
 
 
 def main():
@@ -37,7 +26,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=300)
     opts = parser.parse_args()
     rounds, repeat = (20, 2) if opts.smoke else (opts.rounds, 7)
-    _collections_path()
+    collections_path()
     # pylint: disable=import-outside-toplevel
     from ansible.parsing.dataloader import DataLoader
     from ansible.template import Templar

@@ -41,26 +41,11 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from _common import collections_path, peer_collections
+
 MB = 1024 * 1024
 FILES, FILE_MB = 5, 10
 LIMIT_PER_10MB = 2.0
-sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
-
-
-def _collections_path():
-    base = os.path.join(ROOT, "build", "collections")
-    link = os.path.join(base, "ansible_collections", "flint", "smtp")
-    if not os.path.exists(link):
-        os.makedirs(os.path.dirname(link), exist_ok=True)
-        os.symlink(ROOT, link)
-    return base
-
-
-def peer_collections():
-    """The directory with community.general: scripts/peers.sh (pinned in tests/requirements/peers.txt)."""
-    return subprocess.run(["bash", os.path.join(ROOT, "scripts", "peers.sh")], check=True, capture_output=True,
-                          text=True).stdout.strip().splitlines()[-1]
 
 
 # ----------------------------------------------------------------------------- measuring
@@ -239,7 +224,7 @@ def main():
     rounds = 1 if opts.smoke else opts.rounds
 
     tools = ["controller", "target"]
-    paths = [_collections_path()]
+    paths = [collections_path()]
     if not opts.no_peer:
         paths.append(peer_collections())
         tools.append("cg.mail")

@@ -27,18 +27,7 @@ import tempfile
 import time
 from email.message import EmailMessage
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
-
-
-def _collections_path():
-    base = os.path.join(ROOT, "build", "collections")
-    link = os.path.join(base, "ansible_collections", "flint", "smtp")
-    if not os.path.exists(link):
-        os.makedirs(os.path.dirname(link), exist_ok=True)
-        os.symlink(ROOT, link)
-    sys.path.insert(0, base)
-    return base
+from _common import collections_path  # noqa: E402  (benchmarks/ is the script's directory)
 
 
 def _median_time(func, rounds):
@@ -103,7 +92,7 @@ def main():
 
     import smtp_server  # tests/support
 
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=_collections_path(), ANSIBLE_LOCALHOST_WARNING="false",
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_path(), ANSIBLE_LOCALHOST_WARNING="false",
                ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
     work = tempfile.mkdtemp(prefix="flint-bench-")
     try:

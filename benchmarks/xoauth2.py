@@ -20,28 +20,20 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
-
-
-def _collections():
-    base = os.path.join(ROOT, "build", "collections")
-    link = os.path.join(base, "ansible_collections", "flint", "smtp")
-    if not os.path.exists(link):
-        os.makedirs(os.path.dirname(link), exist_ok=True)
-        os.symlink(ROOT, link)
-    sys.path.insert(0, base)
+from _common import collections_path
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--smoke", action="store_true", help="3 rounds only: does it run (make test)")
     args = parser.parse_args()
-    _collections()
+    if args.smoke:
+        args.repeat = 3
+    collections_path()
     import smtp_server  # pylint: disable=import-outside-toplevel
     import token_server  # pylint: disable=import-outside-toplevel
     from ansible_collections.flint.smtp.plugins.module_utils._send import run  # pylint: disable=import-outside-toplevel

@@ -180,7 +180,7 @@ once_steps() {
         local -a bench_args=()
         read -r -a bench_args <<<"${BENCH_ARGS---smoke}"   # BENCH_ARGS set (even empty) replaces --smoke
         for b in "$REPO_ROOT"/benchmarks/*.py; do
-            [[ -f "$b" ]] || continue
+            [[ -f "$b" && "$(basename "$b")" != _* ]] || continue   # _common.py etc. are helpers
             found=1
             run_step "bench:$(basename "$b" .py)" "$stack" -- \
                 env ANSIBLE_COLLECTIONS_PATH="$COLL_PATH" \
