@@ -68,19 +68,12 @@ CFGHASH="$STATE_DIR/config.sha256"
 SASLDB="$CONF/sasldb2"
 PIDFILE="$SPOOL/pid/master.pid"
 
-log() { printf '==> postfix.sh: %s\n' "$*" >&2; }
-die() { printf 'ERROR: postfix.sh: %s\n' "$*" >&2; exit 1; }
+HOST_SCRIPT=postfix.sh
+# shellcheck source=scripts/testhosts/_lib.sh
+source "$HERE/_lib.sh"   # log, die, alive, port_busy, pkg_installed, apt_get
 
 need_root() {
     [[ "$(id -u)" == 0 ]] || die "'$1' must run as root (it installs packages and starts Postfix); try: sudo $0 $1"
-}
-
-# alive PID: exists and is not a zombie (PID 1 here does not reap: `kill -0` lies).
-alive() {
-    local st
-    [[ -r "/proc/$1/status" ]] || return 1
-    st="$(awk '/^State:/ {print $2; exit}' "/proc/$1/status" 2>/dev/null)" || return 1
-    [[ -n "$st" && "$st" != Z && "$st" != X ]]
 }
 
 master_pid() {  # the running master of THIS instance, or nothing
@@ -89,21 +82,6 @@ master_pid() {  # the running master of THIS instance, or nothing
     pid="$(tr -dc '0-9' < "$PIDFILE")"
     [[ -n "$pid" ]] && alive "$pid" && printf '%s\n' "$pid"
     return 0
-}
-
-# port_busy PORT: something accepts connections on 127.0.0.1:PORT. Postfix sets SO_REUSEPORT, so a
-# second listener on a busy port would start silently and split connections: check first.
-port_busy() {
-    (exec 3<>"/dev/tcp/$ADDR/$1") 2>/dev/null
-}
-
-# ---------------------------------------------------------------- packages
-pkg_installed() {
-    [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" == "install ok installed" ]]
-}
-
-apt_get() {
-    DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=600 "$@"
 }
 
 ensure_packages() {

@@ -40,8 +40,9 @@ PORTFILE="$STATE_DIR/port"
 ENVFILE="$STATE_DIR/env"
 CFGHASH="$STATE_DIR/sshd_config.sha256"
 
-log() { printf '==> sshd.sh: %s\n' "$*" >&2; }
-die() { printf 'ERROR: sshd.sh: %s\n' "$*" >&2; exit 1; }
+HOST_SCRIPT=sshd.sh
+# shellcheck source=scripts/testhosts/_lib.sh
+source "$HERE/_lib.sh"   # log, die, alive, port_busy, pkg_installed, apt_get
 
 need_root() {
     [[ "$(id -u)" == 0 ]] || die "'$1' must run as root (it installs packages, creates user '$TEST_USER', writes $SUDOERS_FILE and starts sshd); try: sudo $0 $1"
@@ -57,15 +58,6 @@ control_dir() {
     printf '%s\n' "$d"
 }
 CPDIR="$(control_dir)"
-
-# ---------------------------------------------------------------- processes
-# alive PID: true if PID exists and is not a zombie (PID 1 here does not reap: `kill -0` lies).
-alive() {
-    local st
-    [[ -r "/proc/$1/status" ]] || return 1
-    st="$(awk '/^State:/ {print $2; exit}' "/proc/$1/status" 2>/dev/null)" || return 1
-    [[ -n "$st" && "$st" != Z && "$st" != X ]]
-}
 
 cmdline_of() { { tr '\0' ' ' < "/proc/$1/cmdline"; } 2>/dev/null || true; }
 
@@ -164,15 +156,6 @@ stop_instance() {
     rm -f "$PIDFILE"
 }
 
-# ---------------------------------------------------------------- setup steps
-pkg_installed() {
-    [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" == "install ok installed" ]]
-}
-
-apt_get() {
-    DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=600 "$@"
-}
-
 ensure_packages() {
     local -a missing=()
     local p
@@ -249,11 +232,6 @@ ensure_keys() {
         ssh-keygen -q -t ed25519 -N '' -C "flint-test-$TEST_USER" -f "$CLIENTKEY"
     fi
     chmod 0600 "$HOSTKEY" "$CLIENTKEY"
-}
-
-# port_busy PORT: something accepts connections on 127.0.0.1:PORT.
-port_busy() {
-    (exec 3<>"/dev/tcp/$ADDR/$1") 2>/dev/null
 }
 
 write_config() {
