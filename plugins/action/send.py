@@ -26,6 +26,7 @@ from ansible_collections.flint.smtp.plugins.module_utils._attachments import (
 )
 from ansible_collections.flint.smtp.plugins.module_utils._argspec import NOT_FROM_INPUT
 from ansible_collections.flint.smtp.plugins.module_utils._errors import EXIT_INPUT, InputError
+from ansible_collections.flint.smtp.plugins.module_utils._options import default
 from ansible_collections.flint.smtp.plugins.module_utils._result import JobInfo, flint_result
 from ansible_collections.flint.smtp.plugins.module_utils._send import run
 from ansible_collections.flint.smtp.plugins.plugin_utils._connectors import apply as apply_connector
@@ -209,9 +210,9 @@ class ActionModule(ActionBase):
 
     def _input_failure(self, job, args, text):
         try:
-            timeout = int(args.get("timeout", 60000))
+            timeout = int(args.get("timeout", default("timeout")))
         except (TypeError, ValueError):
-            timeout = 60000  # the bad timeout is what the message is about
+            timeout = default("timeout")  # the bad timeout is what the message is about
         result = flint_result(job, EXIT_INPUT, text, timeout)
         # send_from is returned always: where the task would have sent from, as far as it is known.
         send_from = args.get("send_from", "auto")

@@ -80,9 +80,8 @@ def _session_factory(server, auth):
 
 
 def _deliver(opts, session, auth, message, check_mode):
-    """Open, authenticate and (unless check mode) send. Always closes the session."""
-    if auth is not None:
-        auth.prepare(session.deadline)  # fetched at most once per task; before any SMTP connection
+    """Open, authenticate and (unless check mode) send. Always closes the session.
+    ``session`` comes from _Tries.new or _session_factory, which got a fetched token first."""
     try:
         session.open()
         if auth is not None:
@@ -216,7 +215,7 @@ def _run_bulk(opts, params, check_mode, job, extra, used):
         if check_mode and delivery.check_connection:
             deadline = Deadline(opts.server.timeout_ms)
             Retrier(opts.retry.retries, opts.retry.delay_ms, deadline).run(
-                lambda: _deliver(opts, _session(opts.server, deadline), auth, None, check_mode=True))
+                lambda: _deliver(opts, _session_factory(opts.server, auth)(deadline), auth, None, check_mode=True))
         verb = "would send" if check_mode and delivery.deliver else "built (deliver is false, not sent)"
         ready = sum(1 for item in items if item.message is not None)
         extra.update(changed=bool(check_mode and delivery.deliver and ready))

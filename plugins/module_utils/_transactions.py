@@ -123,15 +123,12 @@ class Transactions(object):
                     raise self._refusal(message, refused, delivered)
                 pending = rest
                 continue
-            self._batch_data(message, delivered)
+            self._data(message.rendered)  # streamed again for each transaction
             delivered += accepted
             pending = rest
         if not delivered:
             raise self._refusal(message, refused, delivered)
         return delivered, refused
-
-    def _batch_data(self, message, delivered):
-        self._data(message.rendered)  # streamed again for each transaction
 
     def _refusal(self, message, refused, delivered):
         first = sorted(refused.items())[0]

@@ -13,6 +13,7 @@ import json
 import os
 
 from ansible_collections.flint.smtp.plugins.module_utils._errors import EXIT_INPUT
+from ansible_collections.flint.smtp.plugins.module_utils._options import default
 from ansible_collections.flint.smtp.plugins.module_utils._result import JobInfo, flint_result
 from ansible_collections.flint.smtp.plugins.module_utils._send import run
 from ansible_collections.flint.smtp.plugins.plugin_utils._connectors import apply as apply_connector
@@ -126,7 +127,7 @@ def send_mail(options, subject, body, task_vars, templar, environ, job=None, war
     if error is None:
         params, error = validate(args)
     if error is not None:
-        result = flint_result(job, EXIT_INPUT, "invalid options: %s" % error, 60000)
+        result = flint_result(job, EXIT_INPUT, "invalid options: %s" % error, default("timeout"))
         result.update(failed=True, msg=result["meta"]["message"], phase="input")
     else:
         # The body may quote task output; never let the connector's own secret travel in it.
@@ -141,7 +142,8 @@ def job_info(task_vars, environ):
     return _Job(task_vars, environ)
 
 
-def run_flint_result(summary, job, timeout_ms=60000):
+def run_flint_result(summary, job, timeout_ms=None):
     """The whole run as Flint's output JSON: exit-code 0 when every host was fine, else 1."""
-    result = flint_result(job, 0 if not summary.failed else EXIT_INPUT, summary.result_text(), timeout_ms)
+    result = flint_result(job, 0 if not summary.failed else EXIT_INPUT, summary.result_text(),
+                          default("timeout") if timeout_ms is None else timeout_ms)
     return {"meta": result["meta"], "output": result["output"]}
