@@ -35,6 +35,27 @@ def default(option):
     return ARGUMENT_SPEC[option].get("default")
 
 
+# Options that name files: type path, a path suboption (inline_images), and attachments (raw:
+# a list, or Flint's comma string). The OS refuses a NUL in a path with a ValueError, and no real
+# file name needs a control character: refuse them all here, before anything is opened.
+_PATH_OPTIONS = frozenset(
+    [name for name, spec in ARGUMENT_SPEC.items()
+     if spec.get("type") == "path" or any(sub.get("type") == "path" for sub in spec.get("options", {}).values())]
+    + ["attachments"])
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _check_paths(option, value):
+    if isinstance(value, dict):
+        value = value.get("path")
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            _check_paths(option, item)
+    elif isinstance(value, str) and _CONTROL.search(value):
+        raise InputError("%s: the path %r contains a control character; no file to send or write is named "
+                         "that way" % (option, value))
+
+
 class _Group(object):
     """Attributes named by FIELDS ((attribute, option name) pairs), filled from params or the spec."""
 
@@ -44,6 +65,8 @@ class _Group(object):
     def __init__(self, params):
         for attribute, option in self.FIELDS:
             value = params.get(option)
+            if option in _PATH_OPTIONS:
+                _check_paths(option, value)
             setattr(self, attribute, default(option) if value is None else value)
 
     def __repr__(self):

@@ -112,3 +112,14 @@ def test_bad_retry_options(params, phrase):
 def test_a_retry_delay_longer_than_the_budget_is_not_an_input_error():
     # The defaults (retry_delay 1000) must work with the shortest timeout (1000): no retry fits, that's all.
     assert build_options({"target": "h", "timeout": 1000, "retry_delay": 5000}).retry.delay_ms == 5000
+
+
+@pytest.mark.parametrize("option, value", [
+    ("attachments", ["/tmp/a\x00b"]), ("attachments", "/tmp/a\nb, /tmp/c"), ("save_eml", "/tmp/x\x00.eml"),
+    ("save_eml_dir", "/tmp/\x1bd"), ("ca_path", "/tmp/c\x00a"), ("oauth2_ca_path", "/tmp/o\x7f"),
+    ("inline_images", [{"path": "/tmp/i\x00.png", "cid": "x"}]),
+])
+def test_paths_with_control_characters_are_input_errors(option, value):
+    # A NUL made the OS raise ValueError ("embedded null byte"): an unexpected error before.
+    with pytest.raises(InputError, match=r"^%s: the path .* contains a control character" % option):
+        build_options({"target": "h", "deliver": False, option: value})
