@@ -10,6 +10,7 @@ import os
 import stat
 
 from ._errors import InputError
+from ._options import check_paths
 
 __all__ = ["Attachment", "check_attachments", "split_paths", "open_confined", "ATTACHMENT_DIRS_ENV"]
 
@@ -134,6 +135,7 @@ def open_confined(path, roots):
     without following a link, and the open descriptor is checked again, so swapping a
     component for a symlink after the check cannot get another file read.
     """
+    check_paths("attachments", path)  # before realpath, which a NUL makes raise ValueError
     if not roots:
         raise InputError(
             "attachment %s: the Flint input may only attach files from directories the job's owner allowed, "

@@ -19,7 +19,7 @@ from ._domains import ehlo_option
 from ._errors import InputError
 from ._tls import resolve_security
 
-__all__ = ["Options", "ServerOptions", "AuthOptions", "MessageOptions", "DeliveryOptions", "RetryOptions",
+__all__ = ["check_paths", "Options", "ServerOptions", "AuthOptions", "MessageOptions", "DeliveryOptions", "RetryOptions",
            "build_options", "MIN_TIMEOUT_MS", "MAX_TIMEOUT_MS"]
 
 # Flint's timeout is milliseconds; below a second is almost always seconds typed by mistake.
@@ -45,12 +45,13 @@ _PATH_OPTIONS = frozenset(
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def _check_paths(option, value):
+def check_paths(option, value):
+    """InputError when a path in ``value`` (a path, a list of them, or a {path: ...} dict) has a control character."""
     if isinstance(value, dict):
         value = value.get("path")
     if isinstance(value, (list, tuple)):
         for item in value:
-            _check_paths(option, item)
+            check_paths(option, item)
     elif isinstance(value, str) and _CONTROL.search(value):
         raise InputError("%s: the path %r contains a control character; no file to send or write is named "
                          "that way" % (option, value))
@@ -66,7 +67,7 @@ class _Group(object):
         for attribute, option in self.FIELDS:
             value = params.get(option)
             if option in _PATH_OPTIONS:
-                _check_paths(option, value)
+                check_paths(option, value)
             setattr(self, attribute, default(option) if value is None else value)
 
     def __repr__(self):

@@ -16,7 +16,7 @@ import os
 import pytest
 import yaml
 
-from conftest import ANSIBLE_PLAYBOOK, SMTP_USER, Server, assert_flint_shape
+from conftest import ANSIBLE_PLAYBOOK, SMTP_USER, Server, assert_flint_shape, play, send
 
 import smtp_server
 
@@ -192,3 +192,29 @@ def test_input_messages_attachments_are_confined_too(ansible, tag, plain_server,
     stored = [plain_server.email(meta) for meta in plain_server.messages_from(tag)]
     assert sorted(msg["Subject"] for msg in stored) == ["one", "two"]
     assert all([p.get_payload(decode=True) for p in msg.iter_attachments()] == [b"ok\n"] for msg in stored)
+
+
+@pytest.mark.parametrize("attachments", ["%s/a\u0000b.txt", ["%s/report\n.txt"]])
+def test_input_paths_with_control_characters_are_input_errors(ansible, tag, plain_server, tmp_path, attachments):
+    """A NUL in a path made the OS raise ValueError: 'unexpected error' before, now an input error."""
+    given = attachments % tmp_path if isinstance(attachments, str) else [attachments[0] % tmp_path]
+    run = run_flint(ansible, _attach_input(plain_server, tag, given), env={"FLINT_SMTP_ATTACHMENT_DIRS": str(tmp_path)})
+    meta = assert_failed_with_flint_json(run, "contains a control character")
+    assert "unexpected" not in meta["message"]
+    assert plain_server.sessions_from(tag) == []
+
+
+def test_task_paths_with_control_characters_are_input_errors(ansible, tag, plain_server, tmp_path):
+    base = {"target": plain_server.target, "security": "none", "from": "a@example.com", "to": "b@example.net",
+            "ehlo_name": tag}
+    tasks = [send("attachment", dict(base, attachments=["%s/a\u0000b" % tmp_path])),
+             send("save_eml", dict(base, save_eml="%s/x\u0000.eml" % tmp_path, deliver=False)),
+             send("item", dict(base, messages=[{"to": "c@example.net", "attachments": ["/tmp/\u0000"]}]))]
+    run = ansible.playbook([play(tasks)])
+    for name in ("attachment", "save_eml"):
+        result = run.result(name)
+        assert result["rc"] == 1 and result["phase"] == "input", result
+        assert "contains a control character" in result["msg"], result
+    item = run.result("item")["messages"][0]["error"]
+    assert item["phase"] == "input" and "contains a control character" in item["msg"], item
+    assert plain_server.sessions_from(tag) == []
