@@ -52,9 +52,11 @@ def check_paths(option, value):
     if isinstance(value, (list, tuple)):
         for item in value:
             check_paths(option, item)
-    elif isinstance(value, str) and _CONTROL.search(value):
-        raise InputError("%s: the path %r contains a control character; no file to send or write is named "
-                         "that way" % (option, value))
+    elif isinstance(value, str):
+        found = _CONTROL.search(value)
+        if found:
+            raise InputError("%s: the path %r contains the control character U+%04X at position %d; no file to "
+                             "send or write is named that way" % (option, value, ord(found.group()), found.start()))
 
 
 class _Group(object):

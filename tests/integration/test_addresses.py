@@ -113,7 +113,7 @@ INPUT_ERRORS = {
     "subject_del": "subject: the control character U+007F at position 3",
     "name_u2028": "to: '\"Bob\\u2028Evil\" <bob@example.net>' is not a valid address list: the control character "
                   "U+2028 at position 4",
-    "attachment_escape": "attachments: the control character U+001B at position 3 cannot be sent in a file name",
+    "attachment_escape": "contains the control character U+001B at position",
     "ehlo_space": "ehlo_name: 'bad name' is not a domain name or an address literal",
     "ehlo_injection": "ehlo_name: 'ok\\r\\nMAIL FROM:<evil@example.net>' is not a domain name",
     "ehlo_underscore": "ehlo_name: 'host_1.example' is not a domain name",

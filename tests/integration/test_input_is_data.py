@@ -199,7 +199,7 @@ def test_input_paths_with_control_characters_are_input_errors(ansible, tag, plai
     """A NUL in a path made the OS raise ValueError: 'unexpected error' before, now an input error."""
     given = attachments % tmp_path if isinstance(attachments, str) else [attachments[0] % tmp_path]
     run = run_flint(ansible, _attach_input(plain_server, tag, given), env={"FLINT_SMTP_ATTACHMENT_DIRS": str(tmp_path)})
-    meta = assert_failed_with_flint_json(run, "contains a control character")
+    meta = assert_failed_with_flint_json(run, "contains the control character")
     assert "unexpected" not in meta["message"]
     assert plain_server.sessions_from(tag) == []
 
@@ -214,7 +214,7 @@ def test_task_paths_with_control_characters_are_input_errors(ansible, tag, plain
     for name in ("attachment", "save_eml"):
         result = run.result(name)
         assert result["rc"] == 1 and result["phase"] == "input", result
-        assert "contains a control character" in result["msg"], result
+        assert "contains the control character" in result["msg"], result
     item = run.result("item")["messages"][0]["error"]
-    assert item["phase"] == "input" and "contains a control character" in item["msg"], item
+    assert item["phase"] == "input" and "contains the control character" in item["msg"], item
     assert plain_server.sessions_from(tag) == []

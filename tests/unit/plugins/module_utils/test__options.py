@@ -121,5 +121,5 @@ def test_a_retry_delay_longer_than_the_budget_is_not_an_input_error():
 ])
 def test_paths_with_control_characters_are_input_errors(option, value):
     # A NUL made the OS raise ValueError ("embedded null byte"): an unexpected error before.
-    with pytest.raises(InputError, match=r"^%s: the path .* contains a control character" % option):
+    with pytest.raises(InputError, match=r"^%s: the path .* contains the control character" % option):
         build_options({"target": "h", "deliver": False, option: value})
