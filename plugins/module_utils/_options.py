@@ -39,9 +39,9 @@ def default(option):
 # a list, or Flint's comma string). The OS refuses a NUL in a path with a ValueError, and no real
 # file name needs a control character: refuse them all here, before anything is opened.
 _PATH_OPTIONS = frozenset(
-    [name for name, spec in ARGUMENT_SPEC.items()
-     if spec.get("type") == "path" or any(sub.get("type") == "path" for sub in spec.get("options", {}).values())]
-    + ["attachments"])
+    ["attachments"] + [
+        name for name, spec in ARGUMENT_SPEC.items()
+        if spec.get("type") == "path" or any(sub.get("type") == "path" for sub in spec.get("options", {}).values())])
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
