@@ -1,17 +1,26 @@
 #!/usr/bin/env bash
-# Dev-only: community.general (for its `mail` module, the peer our benchmarks measure against),
-# taken from the `ansible` package on PyPI. Nothing of it is a runtime dependency of flint.smtp.
+# Dev-only: a collection taken from the `ansible` package on PyPI, hash-pinned. Nothing of it is
+# a runtime dependency of flint.smtp.
 #
-#   scripts/peers.sh        # prints the directory to add to ANSIBLE_COLLECTIONS_PATH
+#   scripts/peers.sh                      # community.general (its `mail` module: the peer our
+#                                         # benchmarks measure against); pin: tests/requirements/peers.txt
+#   scripts/peers.sh awx.awx              # awx.awx (extras/awx/setup_awx.yml is checked against it);
+#                                         # pin: tests/requirements/awx.txt
 #
-# Installs once into build/peers/<version>/ansible_collections/community/general.
+# Prints the directory to add to ANSIBLE_COLLECTIONS_PATH. Installs once into
+# build/peers/<collection>-<version>/ansible_collections/<namespace>/<name>.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-# The pin (version and sha256) is tests/requirements/peers.txt; FLINT_PEER_ANSIBLE_VERSION tries
-# another version (not hash-checked).
-PEERS_REQ="$REPO_ROOT/tests/requirements/peers.txt"
+COLLECTION="${1:-community.general}"
+case "$COLLECTION" in
+    community.general) PEERS_REQ="$REPO_ROOT/tests/requirements/peers.txt"; MARK_FILE=plugins/modules/mail.py ;;
+    awx.awx) PEERS_REQ="$REPO_ROOT/tests/requirements/awx.txt"; MARK_FILE=plugins/modules/job_template.py ;;
+    *) die "unknown collection: $COLLECTION (known: community.general, awx.awx)" ;;
+esac
+COLL_DIR="ansible_collections/${COLLECTION/./\/}"
+# FLINT_PEER_ANSIBLE_VERSION tries another version of the package (not hash-checked).
 PINNED="$(sed -n 's/^ansible==\([^ ]*\).*/\1/p' "$PEERS_REQ")"
 ANSIBLE_PKG_VERSION="${FLINT_PEER_ANSIBLE_VERSION:-$PINNED}"
 if [[ "$ANSIBLE_PKG_VERSION" == "$PINNED" ]]; then
@@ -19,26 +28,28 @@ if [[ "$ANSIBLE_PKG_VERSION" == "$PINNED" ]]; then
 else
     WANT=("ansible==$ANSIBLE_PKG_VERSION")
 fi
-DEST="$BUILD_DIR/peers/$ANSIBLE_PKG_VERSION"
-MARK="$DEST/ansible_collections/community/general/plugins/modules/mail.py"
+DEST="$BUILD_DIR/peers/$COLLECTION-$ANSIBLE_PKG_VERSION"
+MARK="$DEST/$COLL_DIR/$MARK_FILE"
 
 if [[ ! -f "$MARK" ]]; then
     py="$(command -v python3)"
     dl="$(mktemp -d)"
     trap 'rm -rf "$dl"' EXIT
-    log "peers: downloading ansible==$ANSIBLE_PKG_VERSION from PyPI for community.general (dev only)"
+    log "peers: downloading ansible==$ANSIBLE_PKG_VERSION from PyPI for $COLLECTION (dev only)"
     "$py" -m pip download --quiet --no-deps --disable-pip-version-check --only-binary=:all: --python-version 3.13 \
         -d "$dl" "${WANT[@]}" \
         2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
     rm -rf "$DEST.tmp"
     mkdir -p "$DEST.tmp"
-    "$py" - "$dl"/ansible-*.whl "$DEST.tmp" <<'PY'
+    "$py" - "$dl"/ansible-*.whl "$DEST.tmp" "$COLL_DIR/" <<'PY'
 import sys
 import zipfile
 
-wheel, dest = sys.argv[1], sys.argv[2]
+wheel, dest, prefix = sys.argv[1:]
 with zipfile.ZipFile(wheel) as archive:
-    names = [n for n in archive.namelist() if n.startswith("ansible_collections/community/general/")]
+    names = [n for n in archive.namelist() if n.startswith(prefix)]
+    if not names:
+        sys.exit("%s is not in %s" % (prefix.rstrip("/"), wheel))
     archive.extractall(dest, names)
 PY
     rm -rf "$DEST"

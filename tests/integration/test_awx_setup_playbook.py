@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """extras/awx/setup_awx.yml against the awx.awx modules it calls.
 
-awx.awx is not a dependency (an example playbook cannot run here, without an AWX), so this test
-needs FLINT_AWX_COLLECTIONS pointing at an installed copy; it then reads each module's real
+awx.awx is not a dependency (an example playbook cannot run here, without an AWX): the test takes
+the pinned copy scripts/peers.sh fetches (or FLINT_AWX_COLLECTIONS), reads each module's real
 argument spec and checks every option and every static value of the playbook's tasks.
 """
 
@@ -17,16 +17,23 @@ import subprocess
 import pytest
 import yaml
 
-from conftest import BIN
+from conftest import BIN, REPO_ROOT
 from test_awx_project import EXTRAS, _load
 
 
 def _awx_awx_root():
-    """An installed awx.awx (its ansible_collections parent dir), or None. It is not a test dependency:
-    set FLINT_AWX_COLLECTIONS to check the setup playbook against it (see docs/docsite/rst/guide_awx.rst)."""
+    """An installed awx.awx (its ansible_collections parent dir): FLINT_AWX_COLLECTIONS, or the pinned
+    copy scripts/peers.sh fetches from PyPI (tests/requirements/awx.txt). None when neither can be had
+    (offline, not CI); CI must have it, so there a failed fetch fails the test."""
     for base in filter(None, os.environ.get("FLINT_AWX_COLLECTIONS", "").split(os.pathsep)):
         if os.path.isdir(os.path.join(base, "ansible_collections", "awx", "awx", "plugins", "modules")):
             return base
+    fetch = subprocess.run(["bash", os.path.join(REPO_ROOT, "scripts", "peers.sh"), "awx.awx"],
+                           capture_output=True, text=True, timeout=600, check=False)
+    if fetch.returncode == 0:
+        return fetch.stdout.strip().splitlines()[-1]
+    if os.environ.get("CI"):
+        pytest.fail("scripts/peers.sh awx.awx failed:\n" + fetch.stderr[-2000:])
     return None
 
 
@@ -69,7 +76,8 @@ def _awx_argument_spec(base, module):
 def test_setup_playbook_matches_the_awx_awx_modules():
     base = _awx_awx_root()
     if base is None:
-        pytest.skip("awx.awx is not installed: set FLINT_AWX_COLLECTIONS to a dir holding ansible_collections/awx/awx")
+        pytest.skip("awx.awx could not be fetched (offline?): set FLINT_AWX_COLLECTIONS to a dir holding "
+                    "ansible_collections/awx/awx")
     from ansible.module_utils.common.arg_spec import ArgumentSpecValidator  # pylint: disable=import-outside-toplevel
 
     with open(os.path.join(EXTRAS, "setup_awx.yml"), encoding="utf-8") as handle:
