@@ -12,18 +12,18 @@ on an open, encrypted session, and ``refusal()`` explains a 5xx to AUTH.
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import ipaddress
 import re
 import smtplib
 import socket
 
 from ._errors import InputError
-from ._oauth2 import TokenRequest
-from ._xoauth2 import XOAuth2Auth, smtp_auth_off_hint
 
-__all__ = ["PasswordAuth", "XOAuth2Auth", "select_auth", "check_plaintext_auth", "basic_auth_off"]
+# _oauth2/_xoauth2 (urllib, http.client) and hashlib are imported where they are used: on the
+# managed host every module run compiles what it imports, and a plain password send needs none
+# of them (a loop of sends pays that per item).
+
+__all__ = ["PasswordAuth", "select_auth", "check_plaintext_auth", "basic_auth_off"]
 
 OAUTH2_OPTIONS = ("oauth2_token", "oauth2_token_url", "oauth2_client_id", "oauth2_client_secret",
                   "oauth2_refresh_token", "oauth2_scope", "oauth2_ca_path")
@@ -69,6 +69,8 @@ class PasswordAuth(object):
 
     def refusal(self, code, text):
         """(what, hint) for a refused AUTH."""
+        from ._xoauth2 import smtp_auth_off_hint  # pylint: disable=import-outside-toplevel
+
         hint = smtp_auth_off_hint(text)
         if hint:
             return "the server refused SMTP AUTH for %s" % self.username, hint
@@ -123,6 +125,9 @@ def _login_utf8(smtp, username, password):
     elif "CRAM-MD5" in offered:
         code, text = smtp.docmd("AUTH", "CRAM-MD5")
         if code == 334:
+            import hashlib  # pylint: disable=import-outside-toplevel
+            import hmac  # pylint: disable=import-outside-toplevel
+
             digest = hmac.new(secret, base64.b64decode(text), hashlib.md5).hexdigest()
             code, text = smtp.docmd(_b64(user + b" " + digest.encode("ascii")))
     else:
@@ -167,6 +172,9 @@ def select_auth(opts):
         fetch_only = [name for name in oauth if name not in ("oauth2_token", "oauth2_token_url")]
         if url is None and fetch_only:
             raise InputError("%s only work with oauth2_token_url" % ", ".join(fetch_only))
+        from ._oauth2 import TokenRequest  # pylint: disable=import-outside-toplevel
+        from ._xoauth2 import XOAuth2Auth  # pylint: disable=import-outside-toplevel
+
         request = None
         if url is not None:
             request = TokenRequest(url, _given(opts, "oauth2_client_id"), _given(opts, "oauth2_client_secret"),

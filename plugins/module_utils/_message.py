@@ -21,7 +21,6 @@ from ._addresses import envelope_recipients, parse_mailbox, parse_mailboxes
 from ._attachments import check_attachments, split_paths
 from ._errors import InputError
 from ._extra_headers import extra_headers, message_id_domain
-from ._files import write_private
 from ._headers import address_field, clean_text, unstructured
 from ._mime import build_body, check_inline_images, structure
 from ._options import MessageOptions
@@ -79,6 +78,9 @@ class PreparedMessage(object):
     def save(self, path):
         """Write the exact bytes a server would get, readable by the owner only."""
         try:
+            # only save_eml writes files: a send does not compile _files
+            from ._files import write_private  # pylint: disable=import-outside-toplevel
+
             write_private(path, self.chunks())  # streamed: files are read while the .eml is written
         except SourceError as exc:
             raise InputError("save_eml: attachment %s" % exc)

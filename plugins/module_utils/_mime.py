@@ -21,7 +21,6 @@ import re
 from ._attachments import Attachment, check_attachments
 from ._errors import InputError
 from ._headers import check_filename
-from ._html_text import cid_references, html_to_text
 from ._stream import FileBody
 
 __all__ = ["InlineImage", "build_body", "check_inline_images", "structure"]
@@ -59,7 +58,13 @@ def check_inline_images(items, html, max_size_mb):
     items = items or []
     if not items and html is None:
         return []
-    referenced = cid_references(html) if html is not None else set()
+    if html is None:
+        referenced = set()
+    else:
+        # html.parser only for HTML bodies: a plain mail's module run does not compile it
+        from ._html_text import cid_references  # pylint: disable=import-outside-toplevel
+
+        referenced = cid_references(html)
     if items and html is None:
         raise InputError("inline_images: images can only be shown in an HTML body; set content_type: text/html")
     images, seen = [], {}
@@ -104,6 +109,8 @@ def _texts(opts):
                              "put the text in body")
         return body, None
     if body_text in (None, "") and opts.derive_body_text:
+        from ._html_text import html_to_text  # pylint: disable=import-outside-toplevel
+
         body_text = html_to_text(body)
     return body_text or None, body
 

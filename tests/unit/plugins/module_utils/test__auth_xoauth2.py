@@ -9,11 +9,11 @@ import pytest
 
 from ansible_collections.flint.smtp.plugins.module_utils._auth import (
     PasswordAuth,
-    XOAuth2Auth,
     basic_auth_off,
     check_plaintext_auth,
     select_auth,
 )
+from ansible_collections.flint.smtp.plugins.module_utils._xoauth2 import XOAuth2Auth
 from ansible_collections.flint.smtp.plugins.module_utils._deadline import Deadline
 from ansible_collections.flint.smtp.plugins.module_utils._errors import DeliveryError, InputError
 from ansible_collections.flint.smtp.plugins.module_utils._options import AuthOptions
