@@ -22,12 +22,19 @@ def connection(name="local", var_options=None, become=None):
     return conn, play_context
 
 
-@pytest.mark.parametrize("name", ["local", "ssh"])
-def test_pipelines_when_nothing_was_configured_and_nothing_can_stand_in_the_way(name, monkeypatch):
+def test_pipelines_when_nothing_was_configured_and_nothing_can_stand_in_the_way(monkeypatch):
     monkeypatch.delenv("ANSIBLE_PIPELINING", raising=False)
-    conn, play_context = connection(name)
+    conn, play_context = connection("ssh")
     # before ansible-core 2.19 an explicit false cannot be told from "not set": never on our own there
     assert pipelining_by_default(conn, play_context) is _pipelining._ORIGINS_RELIABLE
+
+
+def test_never_on_our_own_over_the_local_connection(monkeypatch):
+    # local commands are cheap forks, and Python reads a piped module slowly: measured slower there
+    monkeypatch.delenv("ANSIBLE_PIPELINING", raising=False)
+    conn, play_context = connection("local")
+    assert conn.has_pipelining
+    assert pipelining_by_default(conn, play_context) is False
 
 
 @pytest.mark.parametrize("var", ["ansible_pipelining", "ansible_ssh_pipelining"])
@@ -38,7 +45,7 @@ def test_an_explicit_false_variable_is_obeyed(var):
 
 def test_an_explicit_false_in_the_environment_is_obeyed(monkeypatch):
     monkeypatch.setenv("ANSIBLE_PIPELINING", "false")
-    conn, play_context = connection("local")
+    conn, play_context = connection("ssh")
     assert pipelining_by_default(conn, play_context) is False
 
 
@@ -46,13 +53,15 @@ def test_become_leaves_it_to_the_users_setting():
     # sudo with requiretty cannot read the module from stdin: never pipeline on our own there.
     conn, play_context = connection("ssh", become="sudo")
     assert pipelining_by_default(conn, play_context) is False
-    conn, play_context = connection("local")
+    conn, play_context = connection("ssh")
     play_context.become = True
     assert pipelining_by_default(conn, play_context) is False
 
 
 def test_async_and_kept_remote_files_need_the_file_on_the_host(monkeypatch):
-    conn, play_context = connection("local")
+    monkeypatch.delenv("ANSIBLE_PIPELINING", raising=False)
+    conn, play_context = connection("ssh")
+    assert pipelining_by_default(conn, play_context) is _pipelining._ORIGINS_RELIABLE
     assert pipelining_by_default(conn, play_context, wrap_async=True) is False
     monkeypatch.setattr(C, "DEFAULT_KEEP_REMOTE_FILES", True)
     assert pipelining_by_default(conn, play_context) is False
