@@ -245,9 +245,14 @@ def test_target_path_pipelines_new_style_modules_unless_the_user_says_otherwise(
 
     for var_options, expected in (({}, _ORIGINS_RELIABLE), ({"ansible_pipelining": False}, False)):
         play_context = PlayContext()
-        conn = connection_loader.get("local", play_context, io.StringIO())
+        conn = connection_loader.get("ssh", play_context, io.StringIO())
         conn.set_options(var_options=var_options)
         plugin = ActionModule(MagicMock(Task), conn, play_context, loader=None, templar=None, shared_loader_obj=None)
         assert plugin._is_pipelining_enabled("new") is expected
         assert plugin._is_pipelining_enabled("new", wrap_async=True) is False
         assert plugin._is_pipelining_enabled("old") is False
+    # over the local connection it would cost more than it saves (see _pipelining)
+    conn = connection_loader.get("local", PlayContext(), io.StringIO())
+    conn.set_options(var_options={})
+    plugin = ActionModule(MagicMock(Task), conn, PlayContext(), loader=None, templar=None, shared_loader_obj=None)
+    assert plugin._is_pipelining_enabled("new") is False
