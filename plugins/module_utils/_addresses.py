@@ -13,7 +13,7 @@ names the field and the item, raised before any connection is opened.
 from __future__ import annotations
 
 from ._domains import DomainError, address_literal, ascii_domain
-from ._errors import InputError
+from ._errors import InputError, shown
 from ._rfc5322 import AddressSyntaxError, is_dot_atom_text, parse_address_list, parse_one_mailbox
 
 __all__ = ["Mailbox", "parse_mailbox", "parse_mailboxes", "envelope_recipients"]
@@ -72,7 +72,7 @@ def _mailbox(parsed, what):
 
 def parse_mailbox(text, field):
     """Exactly one address; raise InputError naming the field and the text on anything odd."""
-    what = "%s: %r" % (field, text)
+    what = "%s: %s" % (field, shown(text))
     try:
         parsed = parse_one_mailbox(text)
     except AddressSyntaxError as exc:
@@ -88,7 +88,7 @@ def parse_mailboxes(value, field):
     if value is None:
         return []
     if isinstance(value, str):
-        what = "%s: %r" % (field, value)
+        what = "%s: %s" % (field, shown(value))
         try:
             parsed = parse_address_list(value)
         except AddressSyntaxError as exc:
@@ -101,7 +101,7 @@ def parse_mailboxes(value, field):
             if item is None or isinstance(item, str) and not item.strip():
                 continue
             if not isinstance(item, str):
-                raise InputError("%s: expected an address string, got %s %r" % (where, type(item).__name__, item))
+                raise InputError("%s: expected an address string, got %s %s" % (where, type(item).__name__, shown(item)))
             boxes.append(parse_mailbox(item, where))
         return boxes
     raise InputError("%s: expected an address, a comma-separated string of addresses or a list, got %s"

@@ -19,7 +19,7 @@ import socket
 import unicodedata
 from encodings import idna as _idna
 
-from ._errors import InputError
+from ._errors import InputError, shown
 
 __all__ = ["ascii_domain", "address_literal", "check_ehlo_name", "ehlo_option", "default_ehlo_name"]
 
@@ -38,18 +38,18 @@ def _a_label(label):
     ucd = getattr(unicodedata, "ucd_3_2_0", None)
     for char in label:
         if ucd is not None and ucd.category(char) == "Cn":
-            raise DomainError("%r has a character IDNA does not know (U+%04X)" % (label, ord(char)))
+            raise DomainError("%s has a character IDNA does not know (U+%04X)" % (shown(label), ord(char)))
     try:
         prepared = _idna.nameprep(label)
     except UnicodeError as exc:
-        raise DomainError("%r cannot be written as an IDNA name (%s)" % (label, exc))
+        raise DomainError("%s cannot be written as an IDNA name (%s)" % (shown(label), exc))
     if prepared != label.lower():
-        raise DomainError("IDNA would change %r into %r, a different name; write the domain in its "
-                          "xn-- (A-label) form if that is really meant" % (label, prepared))
+        raise DomainError("IDNA would change %s into %s, a different name; write the domain in its "
+                          "xn-- (A-label) form if that is really meant" % (shown(label), shown(prepared)))
     try:
         return _idna.ToASCII(label).decode("ascii")
     except UnicodeError as exc:
-        raise DomainError("%r cannot be written as an IDNA name (%s)" % (label, exc))
+        raise DomainError("%s cannot be written as an IDNA name (%s)" % (shown(label), exc))
 
 
 def ascii_domain(domain):
@@ -59,8 +59,8 @@ def ascii_domain(domain):
     labels = [_a_label(label) for label in domain.split(".")]
     for label in labels:
         if not _LDH.match(label):
-            raise DomainError("label %r is not letters, digits and inner hyphens of at most 63 characters"
-                              % label)
+            raise DomainError("label %s is not letters, digits and inner hyphens of at most 63 characters"
+                              % shown(label))
     result = ".".join(labels)
     if len(result) > _MAX_DOMAIN:
         raise DomainError("the domain is longer than %d characters" % _MAX_DOMAIN)
@@ -99,8 +99,8 @@ def ehlo_option(value):
     try:
         return check_ehlo_name(value)
     except DomainError as exc:
-        raise InputError("ehlo_name: %r is not a domain name or an address literal such as [192.0.2.1] (%s)"
-                         % (value, exc))
+        raise InputError("ehlo_name: %s is not a domain name or an address literal such as [192.0.2.1] (%s)"
+                         % (shown(value), exc))
 
 
 def _literal_for(sockaddr):

@@ -16,7 +16,23 @@ send again later may work, and doing so cannot deliver it twice).
 
 from __future__ import annotations
 
-__all__ = ["FlintSmtpError", "InputError", "DeliveryError", "EXIT_INPUT", "EXIT_SMTP"]
+__all__ = ["FlintSmtpError", "InputError", "DeliveryError", "EXIT_INPUT", "EXIT_SMTP", "shown"]
+
+# The longest repr() of an input value an error message quotes whole.
+SHOWN_LIMIT = 160
+
+
+def shown(value):
+    """repr() of an input value for an error message, cut in the middle when long.
+
+    Input is untrusted: a 1 MB bad address must not become a 1 MB error in the result, the
+    Flint JSON, the AWX job events and the logs. Both ends stay, which is where a human looks.
+    """
+    text = repr(value)
+    if len(text) <= SHOWN_LIMIT:
+        return text
+    half = SHOWN_LIMIT // 2
+    return "%s...%s (%d characters)" % (text[:half], text[-half:], len(text))
 
 EXIT_INPUT = 1
 EXIT_SMTP = -1

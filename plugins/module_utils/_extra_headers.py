@@ -15,7 +15,7 @@ from email.utils import parsedate_to_datetime
 
 from ._addresses import parse_mailboxes
 from ._domains import DomainError, ascii_domain
-from ._errors import InputError
+from ._errors import InputError, shown
 from ._headers import address_field, clean_text, unstructured
 
 __all__ = ["extra_headers", "message_id_domain", "normalize_msgid"]
@@ -53,7 +53,7 @@ def normalize_msgid(option, value):
     text = check_text(option, str(value)).strip()
     match = _MSGID.match(text)
     if not match:
-        raise InputError("%s: %r is not a message id (the form is <something@host>)" % (option, text))
+        raise InputError("%s: %s is not a message id (the form is <something@host>)" % (option, shown(text)))
     return "<%s>" % match.group(1)
 
 
@@ -67,8 +67,8 @@ def message_id_domain(opts, sender):
     try:
         return ascii_domain(domain)  # IDNA for a non-ASCII name, as for addresses
     except (DomainError, UnicodeError) as exc:
-        raise InputError("message_id_domain: %r cannot be the domain of a Message-ID (%s); give a host name"
-                         % (domain, exc))
+        raise InputError("message_id_domain: %s cannot be the domain of a Message-ID (%s); give a host name"
+                         % (shown(domain), exc))
 
 
 def _custom_field(name, value):
@@ -77,13 +77,13 @@ def _custom_field(name, value):
     if lower in _ADDRESS_HEADERS:
         mailboxes = parse_mailboxes(value, "headers.%s" % name)
         if not mailboxes:
-            raise InputError("headers.%s: no address in %r" % (name, value))
+            raise InputError("headers.%s: no address in %s" % (name, shown(value)))
         return address_field(name, mailboxes)
     if lower == "date":
         try:
             parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):
-            raise InputError("headers.Date: %r is not an RFC 5322 date" % value)
+            raise InputError("headers.Date: %s is not an RFC 5322 date" % shown(value))
         return "%s: %s\r\n" % (name, " ".join(value.split()))
     if lower in ("message-id", "in-reply-to"):
         return "%s: %s\r\n" % (name, normalize_msgid("headers.%s" % name, value))
@@ -106,7 +106,7 @@ def _check_headers(headers, override):
     for name, value in headers.items():
         name = str(name).strip()
         if not _NAME.match(name):
-            raise InputError("headers: %r is not a valid header name (printable ASCII, no spaces or colons)" % name)
+            raise InputError("headers: %s is not a valid header name (printable ASCII, no spaces or colons)" % shown(name))
         lower = name.lower()
         if lower in seen:
             raise InputError("headers: %s and %s are the same header" % (seen[lower], name))

@@ -21,7 +21,7 @@ from __future__ import annotations
 import base64
 import re
 
-from ._errors import InputError
+from ._errors import InputError, shown
 from ._rfc5322 import bad_char
 
 __all__ = ["clean_text", "unstructured", "address_field", "check_filename"]
@@ -114,6 +114,6 @@ def address_field(name, mailboxes):
 
 def check_filename(filename, path):
     """An attachment's file name goes into a header parameter: no control characters."""
-    _refuse_controls(filename, "attachments", "a file name (%r)" % path, allowed="", hint="rename the file")
+    _refuse_controls(filename, "attachments", "a file name (%s)" % shown(path), allowed="", hint="rename the file")
     if not filename.strip():
         raise InputError("attachments: %s has no usable file name" % path)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from ._attachments import Attachment, check_attachments
-from ._errors import InputError
+from ._errors import InputError, shown
 from ._headers import check_filename
 from ._stream import FileBody
 
@@ -49,7 +49,7 @@ class InlineImage(object):
 def _content_type(value, option):
     value = str(value).strip()
     if not _MIME_TYPE.match(value):
-        raise InputError("%s: %r is not a MIME type such as image/png" % (option, value))
+        raise InputError("%s: %s is not a MIME type such as image/png" % (option, shown(value)))
     return value.lower().split("/", 1)
 
 
@@ -78,7 +78,7 @@ def check_inline_images(items, html, max_size_mb):
         if cid[:4].lower() == "cid:":
             cid = cid[4:]
         if not _CID.match(cid):
-            raise InputError("%s.cid: %r must be printable ASCII without spaces or angle brackets" % (option, cid))
+            raise InputError("%s.cid: %s must be printable ASCII without spaces or angle brackets" % (option, shown(cid)))
         if cid in seen:
             raise InputError("%s.cid: %s is already used by inline_images[%d]" % (option, cid, seen[cid]))
         seen[cid] = index

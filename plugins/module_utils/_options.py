@@ -16,7 +16,7 @@ import re
 
 from ._argspec import ARGUMENT_SPEC
 from ._domains import ehlo_option
-from ._errors import InputError
+from ._errors import InputError, shown
 from ._tls import resolve_security
 
 __all__ = ["check_paths", "Options", "ServerOptions", "AuthOptions", "MessageOptions", "DeliveryOptions", "RetryOptions",
@@ -55,8 +55,8 @@ def check_paths(option, value):
     elif isinstance(value, str):
         found = _CONTROL.search(value)
         if found:
-            raise InputError("%s: the path %r contains the control character U+%04X at position %d; no file to "
-                             "send or write is named that way" % (option, value, ord(found.group()), found.start()))
+            raise InputError("%s: the path %s contains the control character U+%04X at position %d; no file to "
+                             "send or write is named that way" % (option, shown(value), ord(found.group()), found.start()))
 
 
 class _Group(object):

@@ -18,6 +18,8 @@ routes, quoted pairs of control characters), groups, line breaks and control cha
 
 from __future__ import annotations
 
+from ._errors import shown
+
 __all__ = ["AddressSyntaxError", "parse_address_list", "parse_one_mailbox", "is_dot_atom_text", "bad_char"]
 
 _ATEXT = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~")
@@ -136,7 +138,7 @@ class _Reader(object):
 
     def local_part(self, quoted, value, pos):
         if not quoted and not is_dot_atom_text(value):
-            self.fail("dots must separate non-empty parts of the local part %r (or quote it)" % value, pos)
+            self.fail("dots must separate non-empty parts of the local part %s (or quote it)" % shown(value), pos)
         return value
 
     def domain(self):
@@ -156,7 +158,7 @@ class _Reader(object):
             if not domain:
                 self.fail("the domain after '@' is missing")
             if not is_dot_atom_text(domain):
-                self.fail("dots must separate non-empty labels of the domain %r" % domain, start)
+                self.fail("dots must separate non-empty labels of the domain %s" % shown(domain), start)
         self.cfws()
         return domain
 
@@ -205,7 +207,7 @@ class _Reader(object):
             self.fail("groups ('name: a@x, b@y;') are not supported; list the addresses")
         if not words:
             self.fail("an address was expected" if not char else "unexpected %r" % char)
-        self.fail("%r is not an e-mail address (no '@')" % self.text[start:self.pos].strip(), start)
+        self.fail("%s is not an e-mail address (no '@')" % shown(self.text[start:self.pos].strip()), start)
         return None  # not reached
 
 

@@ -24,6 +24,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.flint.smtp.plugins.module_utils._argspec import ARGUMENT_SPEC
 from ansible_collections.flint.smtp.plugins.module_utils._attachments import ATTACHMENT_DIRS_ENV
+from ansible_collections.flint.smtp.plugins.module_utils._errors import shown
 from ansible_collections.flint.smtp.plugins.plugin_utils._connector_layers import (
     CREDENTIALS,
     ConnectorError,
@@ -201,11 +202,11 @@ def resolve(args, task_vars, template, environ):
             return args, None  # no profile: the task alone, as before connectors existed
         choices = sorted(set(known + ([env_name] if env_name else [])))
         if choices:
-            raise ConnectorError("unknown connector %r: the known connectors are %s" % (
-                name, ", ".join(repr(c) for c in choices)))
-        raise ConnectorError("unknown connector %r: no connectors are defined. Define it in the variable %s, "
+            raise ConnectorError("unknown connector %s: the known connectors are %s" % (
+                shown(name), ", ".join(repr(c) for c in choices)))
+        raise ConnectorError("unknown connector %s: no connectors are defined. Define it in the variable %s, "
                              "or set %s* environment variables (the default connector is %r)"
-                             % (name, VAR_NAME, ENV_PREFIX, DEFAULT_NAME))
+                             % (shown(name), VAR_NAME, ENV_PREFIX, DEFAULT_NAME))
     connector = Connector(name, profile, env)
     task = task_options(args)
     check_credentials_stay(name, connector.options(), task, "the task")

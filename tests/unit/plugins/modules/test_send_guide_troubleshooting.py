@@ -131,7 +131,7 @@ def test_the_extractor_finds_the_known_message_sources():
     # a few from each phase: if the extractor breaks, these go missing and this fails
     for known in ("the server does not offer STARTTLS, and security is starttls",
                   "give oauth2_token or oauth2_token_url, not both",
-                  "unknown connector %r: the known connectors are %s",
+                  "unknown connector %s: the known connectors are %s",
                   "the server rejected the OAuth2 token for %s",
                   "%s cannot come from the Flint input (%s); set it on the task instead"):
         assert known in templates
