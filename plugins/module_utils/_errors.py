@@ -18,6 +18,8 @@ from __future__ import annotations
 
 __all__ = ["FlintSmtpError", "InputError", "DeliveryError", "EXIT_INPUT", "EXIT_SMTP", "shown"]
 
+EXIT_INPUT = 1
+EXIT_SMTP = -1
 # The longest repr() of an input value an error message quotes whole.
 SHOWN_LIMIT = 160
 
@@ -33,9 +35,6 @@ def shown(value):
         return text
     half = SHOWN_LIMIT // 2
     return "%s...%s (%d characters)" % (text[:half], text[-half:], len(text))
-
-EXIT_INPUT = 1
-EXIT_SMTP = -1
 
 
 class FlintSmtpError(Exception):
