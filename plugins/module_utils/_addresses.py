@@ -101,7 +101,8 @@ def parse_mailboxes(value, field):
             if item is None or isinstance(item, str) and not item.strip():
                 continue
             if not isinstance(item, str):
-                raise InputError("%s: expected an address string, got %s %s" % (where, type(item).__name__, shown(item)))
+                raise InputError("%s: expected an address string, got %s %s"
+                                 % (where, type(item).__name__, shown(item)))
             boxes.append(parse_mailbox(item, where))
         return boxes
     raise InputError("%s: expected an address, a comma-separated string of addresses or a list, got %s"

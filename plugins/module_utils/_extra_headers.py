@@ -106,7 +106,8 @@ def _check_headers(headers, override):
     for name, value in headers.items():
         name = str(name).strip()
         if not _NAME.match(name):
-            raise InputError("headers: %s is not a valid header name (printable ASCII, no spaces or colons)" % shown(name))
+            raise InputError("headers: %s is not a valid header name (printable ASCII, no spaces or colons)"
+                             % shown(name))
         lower = name.lower()
         if lower in seen:
             raise InputError("headers: %s and %s are the same header" % (seen[lower], name))

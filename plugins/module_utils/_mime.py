@@ -78,7 +78,8 @@ def check_inline_images(items, html, max_size_mb):
         if cid[:4].lower() == "cid:":
             cid = cid[4:]
         if not _CID.match(cid):
-            raise InputError("%s.cid: %s must be printable ASCII without spaces or angle brackets" % (option, shown(cid)))
+            raise InputError("%s.cid: %s must be printable ASCII without spaces or angle brackets"
+                             % (option, shown(cid)))
         if cid in seen:
             raise InputError("%s.cid: %s is already used by inline_images[%d]" % (option, cid, seen[cid]))
         seen[cid] = index

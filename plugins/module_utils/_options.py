@@ -56,7 +56,8 @@ def check_paths(option, value):
         found = _CONTROL.search(value)
         if found:
             raise InputError("%s: the path %s contains the control character U+%04X at position %d; no file to "
-                             "send or write is named that way" % (option, shown(value), ord(found.group()), found.start()))
+                             "send or write is named that way"
+                             % (option, shown(value), ord(found.group()), found.start()))
 
 
 class _Group(object):
