@@ -49,8 +49,10 @@ def _configured(connection):
 def pipelining_by_default(connection, play_context, wrap_async=False):
     """Whether the module may run pipelined although the connection's setting says no."""
     if not _ORIGINS_RELIABLE or wrap_async or C.DEFAULT_KEEP_REMOTE_FILES \
-            or not getattr(connection, "has_pipelining", False) or getattr(connection, "transport", None) == "local":
+            or not getattr(connection, "has_pipelining", False):
         return False
+    if getattr(connection, "transport", None) == "local":
+        return False  # costs more than it saves there (see above)
     if getattr(play_context, "become", False) or getattr(connection, "become", None) is not None:
         return False  # sudo's requiretty: with become, the user's pipelining setting decides
     tty_requested = getattr(connection, "_is_tty_requested", None)
