@@ -31,6 +31,7 @@ from ansible_collections.flint.smtp.plugins.module_utils._result import JobInfo,
 from ansible_collections.flint.smtp.plugins.module_utils._send import run
 from ansible_collections.flint.smtp.plugins.plugin_utils._connectors import apply as apply_connector
 from ansible_collections.flint.smtp.plugins.plugin_utils._pipelining import pipelining_by_default
+from ansible_collections.flint.smtp.plugins.plugin_utils._piped_module import buffered_module_command
 from ansible_collections.flint.smtp.plugins.plugin_utils._task_args import (
     check_input_ca_path,
     flint_input_args,
@@ -189,6 +190,12 @@ class ActionModule(ActionBase):
             return True
         return module_style == "new" and pipelining_by_default(
             self._connection, self._play_context, wrap_async)
+
+    def _low_level_execute_command(self, cmd, *args, **kwargs):
+        # A pipelined module run reads its payload in one call, not a byte at a time (see _piped_module).
+        in_data = kwargs.get("in_data", args[1] if len(args) > 1 else None)
+        cmd = buffered_module_command(cmd, in_data, getattr(self._connection._shell, "SHELL_FAMILY", None))
+        return super(ActionModule, self)._low_level_execute_command(cmd, *args, **kwargs)
 
     def _send_on_target(self, args, job, task_vars, timeout_ms):
         # The job and the user are the controller's (or AWX's), not the managed host's login;

@@ -249,11 +249,10 @@ notes:
   - Put the server settings once in C(module_defaults) with the group C(group/flint.smtp.smtp).
   - When run from AWX, C(meta['job-id']) is built from the AWX job id, and C(meta['username']) is the AWX user who
     launched the job.
-  - With O(send_from=target) the module runs pipelined (one remote command instead of five) when the connection is
-    not C(local), no C(become) is in effect, no tty is requested, the task is not async and pipelining is not
-    configured anywhere. An explicit C(pipelining=false) (C(ANSIBLE_PIPELINING), C(ansible.cfg),
-    C(ansible_pipelining)) is obeyed. With C(become), your pipelining setting decides, because C(sudo) with
-    C(requiretty) cannot pipeline.
+  - With O(send_from=target) the module runs pipelined (one remote command instead of five) when no C(become) is
+    in effect, no tty is requested, the task is not async and pipelining is not configured anywhere. An explicit
+    C(pipelining=false) (C(ANSIBLE_PIPELINING), C(ansible.cfg), C(ansible_pipelining)) is obeyed. With C(become),
+    your pipelining setting decides, because C(sudo) with C(requiretty) cannot pipeline.
 seealso:
   - ref: ansible_collections.flint.smtp.docsite.guide_oauth2
     description: Step-by-step OAuth2 (XOAUTH2) setup for Microsoft 365, Gmail and AWX.

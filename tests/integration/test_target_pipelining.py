@@ -64,3 +64,5 @@ def test_target_sends_pipelined_only_where_nothing_can_stand_in_the_way(unset_ru
     text = _task_output(run.output, name)
     copied = re.search(r"PUT .*AnsiballZ_send\.py", text) is not None
     assert copied is not CASES[name][1], text[-3000:]
+    # pipelined, the payload is read from stdin in one call (_piped_module), not a byte at a time
+    assert ("sys.stdin.buffer.read()" in text) is CASES[name][1], text[-3000:]

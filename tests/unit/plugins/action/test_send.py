@@ -251,8 +251,27 @@ def test_target_path_pipelines_new_style_modules_unless_the_user_says_otherwise(
         assert plugin._is_pipelining_enabled("new") is expected
         assert plugin._is_pipelining_enabled("new", wrap_async=True) is False
         assert plugin._is_pipelining_enabled("old") is False
-    # over the local connection it would cost more than it saves (see _pipelining)
+    # over the local connection too, now that the payload is read in one call (see _piped_module)
     conn = connection_loader.get("local", PlayContext(), io.StringIO())
     conn.set_options(var_options={})
     plugin = ActionModule(MagicMock(Task), conn, PlayContext(), loader=None, templar=None, shared_loader_obj=None)
-    assert plugin._is_pipelining_enabled("new") is False
+    assert plugin._is_pipelining_enabled("new") is _ORIGINS_RELIABLE
+
+
+def test_a_pipelined_module_run_goes_through_the_one_call_reader(monkeypatch):
+    from ansible.plugins.action import ActionBase
+
+    from ansible_collections.flint.smtp.plugins.plugin_utils._piped_module import READ_STDIN_AT_ONCE
+
+    calls = []
+    monkeypatch.setattr(ActionBase, "_low_level_execute_command",
+                        lambda self, cmd, *args, **kwargs: calls.append((cmd, args, kwargs)) or {"rc": 0})
+    conn = MagicMock()
+    conn._shell.SHELL_FAMILY = "sh"
+    plugin = ActionModule(MagicMock(Task), conn, MagicMock(), loader=None, templar=None, shared_loader_obj=None)
+    payload = b"#!/usr/bin/python3\n"
+    plugin._low_level_execute_command("/usr/bin/python3", sudoable=False, in_data=payload)
+    plugin._low_level_execute_command("/usr/bin/python3", False, payload)  # Ansible's positional order
+    plugin._low_level_execute_command("echo ~", sudoable=False)
+    assert [cmd for cmd, _args, _kwargs in calls] == ["/usr/bin/python3 -c '%s'" % READ_STDIN_AT_ONCE] * 2 + ["echo ~"]
+    assert calls[0][2] == {"sudoable": False, "in_data": payload} and calls[1][1] == (False, payload)
