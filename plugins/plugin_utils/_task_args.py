@@ -70,9 +70,11 @@ def _validator():
 def validate(args):
     """Validate like AnsibleModule would. Returns (params, error text or None)."""
     validator = _validator()
-    # The validator deep-copies what it gets; templated strings carry Ansible's tags (2.19+),
-    # and copying those was most of the validation's cost per loop item. Plain copies cost nothing.
-    result = validator.validate(dict((key, _plain_if_possible(value)) for key, value in args.items()))
+    # The validator deep-copies what it gets; templated strings and the task's own keys carry
+    # Ansible's tags (2.19+), and copying those was most of the validation's cost per loop item.
+    # Plain copies cost nothing.
+    result = validator.validate(dict((_plain_if_possible(key), _plain_if_possible(value))
+                                     for key, value in args.items()))
     params = result.validated_parameters
     for name, value in params.items():
         # A default list is the validator's own object: give each task its own, so that
