@@ -33,8 +33,9 @@ def buffered_module_command(cmd, in_data, shell_family):
     ``cmd`` is returned unchanged unless it is exactly a pipelined module run under a POSIX shell:
     the payload starts with a ``#!`` line and the command ends with that line's interpreter.
     """
-    if shell_family != "sh" or not isinstance(cmd, str) or not isinstance(in_data, bytes) \
-            or not in_data.startswith(b"#!"):
+    if shell_family != "sh" or not isinstance(cmd, str) or not isinstance(in_data, bytes):
+        return cmd
+    if not in_data.startswith(b"#!"):
         return cmd
     interpreter = in_data[2:in_data.find(b"\n")].strip().decode("utf-8", "replace")
     command = cmd.rstrip()

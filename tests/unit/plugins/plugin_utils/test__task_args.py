@@ -39,7 +39,6 @@ def test_validate_applies_defaults_aliases_and_keeps_address_strings_whole():
     assert params["to"] == '"Doe, J" <a@x.org>, b@x.org' and params["cc"] == []
 
 
-
 def test_the_validator_gets_plain_keys_and_values(monkeypatch):
     # It deep-copies what it gets: Ansible's tagged strings (2.19+), keys included, made that most of a
     # loop item's validation cost. Keys come from the task's YAML and are tagged as well.
@@ -53,8 +52,9 @@ def test_the_validator_gets_plain_keys_and_values(monkeypatch):
                               Tagged("port"): 25})
     assert error is None and params["target"] == "h" and params["port"] == 25
     given = seen[0]
-    assert all(type(key) is str for key in given) and type(given["target"]) is str
-    assert type(given["to"][0]) is str
+    assert {type(key) for key in given} == {str}  # exactly str: no subclass, so nothing to reconstruct
+    assert [type(given["target"]), type(given["to"][0])] == [str, str]
+
 
 def test_validate_leaves_auth_combinations_to_the_core():
     # username alone is XOAUTH2's user; the pairs are checked, with clearer words, by _auth.select_auth.
