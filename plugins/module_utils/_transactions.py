@@ -9,9 +9,16 @@ limit (RFC 5321 4.5.3.1.10); the client is to send the rest in later transaction
 rest go in further transactions of the same session, each recipient exactly once. A 452 to
 the first recipient of a fresh transaction cannot be the limit: it is a real temporary
 refusal of that recipient, which is also why this always ends.
+
+When the server offers PIPELINING (RFC 2920), MAIL and every RCPT of a transaction go out in
+one write and their replies are read after it: one round trip instead of one per command, the
+time that dominates a batch over a WAN. DATA is never in that group, so what is decided before
+DATA is decided on every reply, as without it.
 """
 
 from __future__ import annotations
+
+import smtplib
 
 from ._errors import DeliveryError
 
@@ -56,11 +63,11 @@ class Transactions(object):
 
     def _transaction(self, message, options, pending):
         """MAIL, then RCPT for ``pending`` until the server's limit: (accepted, refused, deferred)."""
+        if self.smtp.has_extn("pipelining"):
+            return self._pipelined(message, options, pending)
         code, text = self._step("mail", self.smtp.mail, message.sender, options)
         if code != 250:
-            self._reset()
-            raise self._fail("mail", "the sender %s was refused" % message.sender,
-                             self._hint(code), code, self._text(text))
+            self._sender_refused(message, code, text)
         accepted, refused = [], {}
         for index, rcpt in enumerate(pending):
             code, text = self._step("rcpt", self.smtp.rcpt, rcpt, self._rcpt_options(message))
@@ -71,6 +78,44 @@ class Transactions(object):
             else:
                 refused[rcpt] = {"code": code, "text": self._text(text)}
         return accepted, refused, []
+
+    def _sender_refused(self, message, code, text):
+        self._reset()
+        raise self._fail("mail", "the sender %s was refused" % message.sender, self._hint(code), code,
+                         self._text(text))
+
+    def _pipelined(self, message, options, pending):
+        """The same transaction with MAIL and every RCPT in one write (RFC 2920), replies read after it.
+
+        A recipient refused with 452 once another was accepted waits for a later transaction, as
+        without pipelining; one the server accepted after that stays in this one: either way each
+        recipient is in exactly one envelope.
+        """
+        smtp = self.smtp
+        if "SMTPUTF8" in options:
+            smtp.command_encoding = "utf-8"  # what smtplib.mail() does for this option
+        rcpt_options = self._rcpt_options(message)
+        lines = [_command("mail", "FROM:", message.sender, options)]
+        lines += [_command("rcpt", "TO:", rcpt, rcpt_options) for rcpt in pending]
+        self._step("mail", smtp.send, "".join(lines))
+        code, text = self._step("mail", smtp.getreply)
+        if code != 250:
+            try:
+                for _rcpt in pending:  # the server answers each RCPT (503) all the same: read them all
+                    smtp.getreply()
+            except (smtplib.SMTPException, OSError):
+                pass  # it hung up after refusing the sender: the refusal is what the user needs to hear
+            self._sender_refused(message, code, text)
+        accepted, refused, deferred = [], {}, []
+        for rcpt in pending:
+            code, text = self._step("rcpt", smtp.getreply)
+            if code in _ACCEPTED:
+                accepted.append(rcpt)
+            elif code == _TOO_MANY and accepted:
+                deferred.append(rcpt)
+            else:
+                refused[rcpt] = {"code": code, "text": self._text(text)}
+        return accepted, refused, deferred
 
     def _try_rest(self, message, options, pending):
         """Throw-away transactions (RCPT, then RSET, never DATA) for recipients beyond the first."""
@@ -145,3 +190,11 @@ class Transactions(object):
                            first[1]["code"], first[1]["text"], sent=bool(delivered), transient=transient)
         error.details.update(accepted=list(delivered), refused=dict(refused))
         return error
+
+
+def _command(verb, keyword, address, options):
+    """One command line as smtplib.mail()/rcpt() write it; CR or LF would end it early."""
+    line = "%s %s%s%s" % (verb, keyword, smtplib.quoteaddr(address), "".join(" " + opt for opt in options))
+    if "\r" in line or "\n" in line:
+        raise ValueError("command and arguments contain prohibited newline characters")
+    return line + "\r\n"

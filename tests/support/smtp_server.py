@@ -97,6 +97,7 @@ class ServerConfig:
     refuse_starttls: bool = False
     smtputf8: bool = True
     eightbitmime: bool = True  # False: EHLO does not offer 8BITMIME (a 7-bit-only relay)
+    pipelining: bool = True  # advertise PIPELINING (RFC 2920), as Postfix and Exchange do; aiosmtpd reads line by line
     max_rcpt: Optional[int] = None  # RCPT beyond this many in one transaction: 452 4.5.3
     dsn: bool = False  # advertise DSN (RFC 3461) and accept RET/ENVID on MAIL, NOTIFY/ORCPT on RCPT
     max_message_size: int = 33554432  # aiosmtpd's default; 0 = no limit, no SIZE advertised
@@ -315,6 +316,8 @@ class _Recorder:
             responses = [r for r in responses if r[4:].upper() != "8BITMIME"]
         if self.cfg.dsn:
             responses = responses[:-1] + ["250-DSN"] + responses[-1:]
+        if self.cfg.pipelining:
+            responses = responses[:-1] + ["250-PIPELINING"] + responses[-1:]
         return responses
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
@@ -901,6 +904,7 @@ def parse_args(argv: Optional[List[str]] = None) -> ServerConfig:
     a("--smtputf8", action=argparse.BooleanOptionalAction, default=d.smtputf8, help="advertise SMTPUTF8")
     a("--eightbitmime", action=argparse.BooleanOptionalAction, default=d.eightbitmime, help="advertise 8BITMIME")
     a("--max-rcpt", type=int, metavar="N", help="answer RCPT TO beyond N in one transaction with 452 4.5.3")
+    a("--pipelining", action=argparse.BooleanOptionalAction, default=d.pipelining, help="advertise PIPELINING")
     a("--dsn", action=argparse.BooleanOptionalAction, default=d.dsn, help="advertise DSN, accept its parameters")
     a("--max-message-size", type=int, default=d.max_message_size, help="bytes; 552 above it; 0 = no limit")
     a("--reject-mail", metavar="REGEX", help="MAIL FROM addresses matching (re.search) get 550 5.7.1")

@@ -78,6 +78,8 @@ class FakeSMTP(object):
         return self._answer("data_cmd", (354, b"go ahead"))
 
     def send(self, payload):
+        if isinstance(payload, str) and payload[:5].lower() == "mail ":
+            return self._pipelined(payload)
         # The content (streamed: several calls) and the final dot; the session splits smtplib's
         # data() in three. ``wire`` is everything sent after DATA.
         self.calls.append(("data", len(payload)))
@@ -85,7 +87,21 @@ class FakeSMTP(object):
         self.wire = getattr(self, "wire", b"") + payload
         return self._answer("data_send", None)
 
+    def _pipelined(self, payload):
+        """MAIL and RCPTs in one write (PIPELINING): answered as one by one, the replies wait for getreply()."""
+        assert payload.endswith("\r\n"), payload
+        lines = payload[:-2].split("\r\n")
+        self.calls.append(("pipelined", len(lines)))
+        self.pending_replies = getattr(self, "pending_replies", [])
+        for line in lines:
+            verb, rest = line.split(" ", 1)
+            address, _sep, options = rest.split(":", 1)[1].partition(" ")
+            handler = {"mail": self.mail, "rcpt": self.rcpt}[verb.lower()]
+            self.pending_replies.append(handler(address.strip("<>"), options.split() if options else ()))
+
     def getreply(self):
+        if getattr(self, "pending_replies", None):
+            return self.pending_replies.pop(0)
         return self._answer("data", (250, b"queued"))
 
     def noop(self):

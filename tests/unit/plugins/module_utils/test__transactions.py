@@ -15,8 +15,15 @@ from ansible_collections.flint.smtp.plugins.module_utils._transport import SmtpS
 RCPTS = ["r%d@example.com" % n for n in range(1, 8)]
 
 
+@pytest.fixture(autouse=True, params=[False, True], ids=["one-by-one", "pipelined"])
+def pipelining(request, fake_smtp):
+    """Every test here runs against a server without PIPELINING and one with it (RFC 2920)."""
+    fake_smtp["pipelining"] = request.param
+    return request.param
+
+
 def opened(fake_smtp, limit):
-    fake_smtp["features"] = {"size": ""}
+    fake_smtp["features"] = dict({"size": ""}, **({"pipelining": ""} if fake_smtp["pipelining"] else {}))
     fake_smtp["max_rcpt"] = limit
     server = ServerOptions({"target": "mail.example.com", "port": 25, "security": "none", "timeout": 5000})
     session = SmtpSession(server, None, Deadline(5000), ehlo_name="client.example.com")
@@ -129,3 +136,43 @@ def test_a_connection_lost_after_an_earlier_batch_is_sent_true_and_never_retried
     assert delivered(fake_smtp) == rcpts[:2]
     assert info.value.sent is True and info.value.transient is False
     assert info.value.details["accepted"] == rcpts[:2] and "already delivered" in str(info.value)
+
+
+def test_pipelined_mail_and_every_rcpt_go_out_in_one_write(fake_smtp, pipelining):
+    session, sent = opened(fake_smtp, 100), message(RCPTS[:3])
+    session.send(sent)
+    writes = [call for call in fake_smtp["instances"][-1].calls if call[0] in ("pipelined", "mail")]
+    mail = ("mail", "ops@example.com", ["SIZE=%d" % sent.size])
+    assert writes == ([("pipelined", 4), mail] if pipelining else [mail])
+    assert transactions(fake_smtp) == [(RCPTS[:3], True)]
+
+
+def test_a_refused_sender_reads_every_reply_then_resets(fake_smtp):
+    fake_smtp["mail"] = (550, b"5.7.1 Sender address rejected")
+    fake_smtp["rset"] = lambda: fake_smtp["instances"][-1].calls.append("rset!") or (250, b"ok")
+    session = opened(fake_smtp, 100)
+    with pytest.raises(DeliveryError) as info:
+        session.send(message(RCPTS[:3]))
+    error = info.value
+    assert error.phase == "mail" and error.smtp_code == 550 and error.sent is False
+    smtp = fake_smtp["instances"][-1]
+    assert "rset!" in smtp.calls and not getattr(smtp, "pending_replies", [])  # no reply left unread
+    assert all(not data for _rcpts, data in transactions(fake_smtp))
+
+
+def test_452_then_an_accepted_recipient_each_in_exactly_one_envelope(fake_smtp):
+    # 452 for r2 once (a full mailbox, not a limit), and the server takes r3 after it.
+    fake_smtp["rcpt"] = {"r2@example.com": [(452, b"4.2.2 try later"), (250, b"ok")]}
+    session = opened(fake_smtp, 100)
+    accepted, refused = session.send(message(RCPTS[:3]), "warn")
+    assert sorted(accepted) == RCPTS[:3] and refused == {}
+    assert sorted(delivered(fake_smtp)) == RCPTS[:3]  # each exactly once, whichever envelope took it
+
+
+def test_a_newline_cannot_end_a_pipelined_command_early(fake_smtp, pipelining):
+    from ansible_collections.flint.smtp.plugins.module_utils._transactions import _command
+
+    assert _command("rcpt", "TO:", "a@example.com", ["NOTIFY=NEVER"]) == "rcpt TO:<a@example.com> NOTIFY=NEVER\r\n"
+    for bad in ("a@example.com\r\nRSET", "a@example.com\nDATA"):
+        with pytest.raises(ValueError):
+            _command("rcpt", "TO:", bad, [])
