@@ -41,8 +41,8 @@ class Server(object):
                 self.chunks.append(data)
                 buffered += data
                 while b"\r\n" in buffered:
-                    if self.pipelining and buffered.upper().startswith(b"MAIL") \
-                            and buffered.count(b"\r\n") < 1 + len(RCPTS):
+                    group = self.pipelining and buffered.upper().startswith(b"MAIL")
+                    if group and buffered.count(b"\r\n") < 1 + len(RCPTS):
                         break  # wait for the whole group
                     line, buffered = buffered.split(b"\r\n", 1)
                     if not self._answer(conn, line):
