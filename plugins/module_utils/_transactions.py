@@ -26,6 +26,10 @@ __all__ = ["Transactions"]
 
 _ACCEPTED = (250, 251)
 _TOO_MANY = 452
+# Commands written before their replies are read. A server answers while it reads, and if its
+# answers fill both sides' socket buffers while we are still writing, each side waits for the
+# other (RFC 2920 3.1); a hundred short replies fit any buffer.
+_IN_FLIGHT = 100
 
 
 class Transactions(object):
@@ -95,20 +99,21 @@ class Transactions(object):
         if "SMTPUTF8" in options:
             smtp.command_encoding = "utf-8"  # what smtplib.mail() does for this option
         rcpt_options = self._rcpt_options(message)
-        lines = [_command("mail", "FROM:", message.sender, options)]
-        lines += [_command("rcpt", "TO:", rcpt, rcpt_options) for rcpt in pending]
-        self._step("mail", smtp.send, "".join(lines))
-        code, text = self._step("mail", smtp.getreply)
-        if code != 250:
-            try:
-                for _rcpt in pending:  # the server answers each RCPT (503) all the same: read them all
-                    smtp.getreply()
-            except (smtplib.SMTPException, OSError):
-                pass  # it hung up after refusing the sender: the refusal is what the user needs to hear
-            self._sender_refused(message, code, text)
+        commands = [_command("mail", "FROM:", message.sender, options)]
+        commands += [_command("rcpt", "TO:", rcpt, rcpt_options) for rcpt in pending]
+        replies = []
+        for start in range(0, len(commands), _IN_FLIGHT):
+            group = commands[start:start + _IN_FLIGHT]
+            self._step("rcpt" if start else "mail", smtp.send, "".join(group))
+            if not start:
+                code, text = self._step("mail", smtp.getreply)
+                if code != 250:
+                    self._drain(len(group) - 1)
+                    self._sender_refused(message, code, text)
+                group = group[1:]
+            replies += [self._step("rcpt", smtp.getreply) for _command_line in group]
         accepted, refused, deferred = [], {}, []
-        for rcpt in pending:
-            code, text = self._step("rcpt", smtp.getreply)
+        for rcpt, (code, text) in zip(pending, replies):
             if code in _ACCEPTED:
                 accepted.append(rcpt)
             elif code == _TOO_MANY and accepted:
@@ -116,6 +121,14 @@ class Transactions(object):
             else:
                 refused[rcpt] = {"code": code, "text": self._text(text)}
         return accepted, refused, deferred
+
+    def _drain(self, count):
+        """Read the replies (503) to the RCPTs written after a refused MAIL, so RSET gets its own."""
+        try:
+            for _reply in range(count):
+                self.smtp.getreply()
+        except (smtplib.SMTPException, OSError):
+            pass  # it hung up after refusing the sender: the refusal is what the user needs to hear
 
     def _try_rest(self, message, options, pending):
         """Throw-away transactions (RCPT, then RSET, never DATA) for recipients beyond the first."""

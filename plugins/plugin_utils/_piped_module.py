@@ -37,7 +37,7 @@ def buffered_module_command(cmd, in_data, shell_family):
         return cmd
     if not in_data.startswith(b"#!"):
         return cmd
-    interpreter = in_data[2:in_data.find(b"\n")].strip().decode("utf-8", "replace")
+    interpreter = in_data.split(b"\n", 1)[0][2:].strip().decode("utf-8", "replace")
     command = cmd.rstrip()
     if not interpreter or not command.endswith(interpreter):
         return cmd

@@ -78,7 +78,7 @@ class FakeSMTP(object):
         return self._answer("data_cmd", (354, b"go ahead"))
 
     def send(self, payload):
-        if isinstance(payload, str) and payload[:5].lower() == "mail ":
+        if isinstance(payload, str) and payload[:5].lower() in ("mail ", "rcpt "):
             return self._pipelined(payload)
         # The content (streamed: several calls) and the final dot; the session splits smtplib's
         # data() in three. ``wire`` is everything sent after DATA.

@@ -23,6 +23,7 @@ READER = " -c " + shlex.quote(READ_STDIN_AT_ONCE)
     ("LANG=C.UTF-8 LC_ALL=C.UTF-8 /usr/bin/python3", PAYLOAD),
     ("/usr/bin/env python3", b"#!/usr/bin/env python3\n"),
     ("/opt/my python/bin/python3", b"#! /opt/my python/bin/python3 \r\n"),
+    ("/usr/bin/python3", b"#!/usr/bin/python3"),  # a payload of one line
 ])
 def test_a_pipelined_module_run_reads_its_payload_in_one_call(cmd, payload):
     assert buffered_module_command(cmd, payload, "sh") == cmd.rstrip() + READER
