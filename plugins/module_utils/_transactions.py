@@ -66,35 +66,41 @@ class Transactions(object):
         return ["NOTIFY=%s" % ",".join(notify)] if notify else []
 
     def _transaction(self, message, options, pending):
-        """MAIL, then RCPT for ``pending`` until the server's limit: (accepted, refused, deferred)."""
-        if self.smtp.has_extn("pipelining"):
-            return self._pipelined(message, options, pending)
-        code, text = self._step("mail", self.smtp.mail, message.sender, options)
-        if code != 250:
-            self._sender_refused(message, code, text)
-        accepted, refused = [], {}
-        for index, rcpt in enumerate(pending):
-            code, text = self._step("rcpt", self.smtp.rcpt, rcpt, self._rcpt_options(message))
+        """MAIL, then RCPT for ``pending`` until the server's limit: (accepted, refused, deferred).
+
+        A recipient refused with 452 once another was accepted waits for a later transaction. One
+        by one, the rest wait with it, untried; pipelined, they were already sent, and one the server
+        accepted after that stays in this one: either way each recipient is in exactly one envelope.
+        """
+        pipelined = self.smtp.has_extn("pipelining")
+        replies = (self._pipelined if pipelined else self._one_by_one)(message, options, pending)
+        accepted, refused, deferred = [], {}, []
+        for index, (rcpt, (code, text)) in enumerate(zip(pending, replies)):
             if code in _ACCEPTED:
                 accepted.append(rcpt)
             elif code == _TOO_MANY and accepted:
-                return accepted, refused, list(pending[index:])
+                if not pipelined:
+                    return accepted, refused, list(pending[index:])
+                deferred.append(rcpt)
             else:
                 refused[rcpt] = {"code": code, "text": self._text(text)}
-        return accepted, refused, []
+        return accepted, refused, deferred
 
     def _sender_refused(self, message, code, text):
         self._reset()
         raise self._fail("mail", "the sender %s was refused" % message.sender, self._hint(code), code,
                          self._text(text))
 
-    def _pipelined(self, message, options, pending):
-        """The same transaction with MAIL and every RCPT in one write (RFC 2920), replies read after it.
+    def _one_by_one(self, message, options, pending):
+        """MAIL, then the RCPT replies as a generator: a RCPT is sent only when its reply is wanted."""
+        code, text = self._step("mail", self.smtp.mail, message.sender, options)
+        if code != 250:
+            self._sender_refused(message, code, text)
+        rcpt_options = self._rcpt_options(message)
+        return (self._step("rcpt", self.smtp.rcpt, rcpt, rcpt_options) for rcpt in pending)
 
-        A recipient refused with 452 once another was accepted waits for a later transaction, as
-        without pipelining; one the server accepted after that stays in this one: either way each
-        recipient is in exactly one envelope.
-        """
+    def _pipelined(self, message, options, pending):
+        """MAIL and every RCPT written together (RFC 2920); the RCPT replies, read after them."""
         smtp = self.smtp
         if "SMTPUTF8" in options:
             smtp.command_encoding = "utf-8"  # what smtplib.mail() does for this option
@@ -112,15 +118,7 @@ class Transactions(object):
                     self._sender_refused(message, code, text)
                 group = group[1:]
             replies += [self._step("rcpt", smtp.getreply) for _command_line in group]
-        accepted, refused, deferred = [], {}, []
-        for rcpt, (code, text) in zip(pending, replies):
-            if code in _ACCEPTED:
-                accepted.append(rcpt)
-            elif code == _TOO_MANY and accepted:
-                deferred.append(rcpt)
-            else:
-                refused[rcpt] = {"code": code, "text": self._text(text)}
-        return accepted, refused, deferred
+        return replies
 
     def _drain(self, count):
         """Read the replies (503) to the RCPTs written after a refused MAIL, so RSET gets its own."""
