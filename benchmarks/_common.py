@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SUPPORT = os.path.join(ROOT, "tests", "support")
@@ -30,3 +31,17 @@ def peer_collections():
     """The directory with community.general: scripts/peers.sh (pinned in tests/requirements/peers.txt)."""
     return subprocess.run(["bash", os.path.join(ROOT, "scripts", "peers.sh")], check=True, capture_output=True,
                           text=True).stdout.strip().splitlines()[-1]
+
+
+def timed_batch(host, port, messages, body, **options):
+    """Seconds the send core takes to deliver ``messages`` as one task's batch over one plain session."""
+    from ansible_collections.flint.smtp.plugins.module_utils._send import run  # pylint: disable=import-outside-toplevel
+
+    params = {"target": host, "port": port, "security": "none", "from": "bench@example.com", "body": body,
+              "ehlo_name": "bench.example.com", "max_per_connection": 0, "messages": messages}
+    params.update(options)
+    start = time.perf_counter()
+    result = run(params)
+    elapsed = time.perf_counter() - start
+    assert result["totals"]["sent"] == len(messages), result["msg"]
+    return elapsed

@@ -32,7 +32,7 @@ import tempfile
 import time
 from email.message import EmailMessage
 
-from _common import ROOT, collections_path, peer_collections
+from _common import ROOT, collections_path, peer_collections, timed_batch
 BODY = ("All systems nominal. " * 100)[:2000]
 
 
@@ -48,16 +48,8 @@ def bench_smtplib(srv, count):
 
 
 def bench_core(srv, count):
-    from ansible_collections.flint.smtp.plugins.module_utils._send import run
-
-    params = {"target": srv.host, "port": srv.port, "security": "none", "from": "bench@example.com",
-              "body": BODY, "ehlo_name": "bench.example.com", "max_per_connection": 0,
-              "messages": [{"to": "r%d@example.net" % i, "subject": "report %d" % i} for i in range(count)]}
-    start = time.perf_counter()
-    result = run(params)
-    elapsed = time.perf_counter() - start
-    assert result["totals"]["sent"] == count, result["msg"]
-    return elapsed
+    return timed_batch(srv.host, srv.port, [{"to": "r%d@example.net" % i, "subject": "report %d" % i}
+                                            for i in range(count)], BODY)
 
 
 def _playbook(work, env, tasks, name, hosts="localhost", inventory=None):
